@@ -1,0 +1,46 @@
+# Nephele: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+LISTEN ?= 127.0.0.1:8080
+SEED   ?= demo/seed.toml
+CLOUD  := target/server/nephele-cloud
+
+.PHONY: run test setup portal cloud dev bench clippy fmt clean-dist
+
+## make run: install what is missing, build the release portal, serve it with the demo cloud
+run: setup portal cloud
+	@token=$$(sed -n 's/^token *= *"\(.*\)"/\1/p' $(SEED) | head -n1); \
+	printf '\n  Nephele is at  http://%s/\n  Demo token:    %s\n  (Ctrl-C stops it; state lives in a temporary database)\n\n' "$(LISTEN)" "$$token"; \
+	exec $(CLOUD) --listen $(LISTEN) --seed $(SEED) --dist dist
+
+## make test: install what is missing, then every test layer
+test: setup
+	cargo test --locked -p nephele-model -p nephele-cloud
+	cargo test --locked --target wasm32-unknown-unknown --test web
+	trunk build --release
+	cargo test --locked -p nephele
+
+setup:
+	@bash scripts/setup
+
+portal:
+	trunk build --release
+
+cloud:
+	cargo build --locked --profile server -p nephele-cloud
+
+## make dev: the local cloud on 8080 and `trunk serve` (live reload) on 8081
+dev: setup cloud
+	@$(CLOUD) --listen $(LISTEN) --seed $(SEED) & cloud=$$!; \
+	trap 'kill $$cloud' EXIT; \
+	echo "Portal with live reload: http://127.0.0.1:8081/"; \
+	trunk serve
+
+clippy: setup
+	cargo clippy --locked --workspace --all-targets -- -D warnings
+	cargo clippy --locked -p nephele --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+bench:
+	@echo "make bench: not built yet (issue #8)." >&2; exit 2

@@ -1,0 +1,56 @@
+//! Astakos account API v1.0: quotas, resources, projects.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use super::{route, Ctx};
+use crate::db;
+use crate::error::{json_response, ApiResult};
+use crate::state::Shared;
+
+const V: &str = "/account/v1.0";
+
+pub fn routes(r: Router<Shared>) -> Router<Shared> {
+    let r = route(r, &format!("{V}/quotas"), "GET", get(quotas));
+    let r = route(r, &format!("{V}/resources"), "GET", get(resources));
+    let r = route(r, &format!("{V}/projects"), "GET", get(projects));
+    route(r, &format!("{V}/projects/{{id}}"), "GET", get(project))
+}
+
+async fn quotas(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
+    let q = st
+        .tx(move |tx| {
+            let c = ctx.auth_astakos(tx)?;
+            db::quotas(tx, &c)
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, &q))
+}
+
+/// No token needed.
+async fn resources() -> Response {
+    json_response(StatusCode::OK, &db::resources())
+}
+
+async fn projects(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
+    let p = st
+        .tx(move |tx| {
+            let c = ctx.auth_astakos(tx)?;
+            db::projects(tx, &c)
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, &p))
+}
+
+async fn project(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+    let p = st
+        .tx(move |tx| {
+            let c = ctx.auth_astakos(tx)?;
+            db::project(tx, &c, &id)
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, &p))
+}

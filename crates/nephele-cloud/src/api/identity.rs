@@ -1,0 +1,109 @@
+//! Astakos identity: `POST /identity/v2.0/tokens` answers the user and the service
+//! catalog, whose URLs are built from the request's `Host` so any port works.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use nephele_model::identity::{Access, Endpoint, Role, Service, Tenant, TokenInfo, TokenResponse, User};
+use serde_json::Value;
+
+use super::{route, Body, Ctx};
+use crate::db;
+use crate::error::{json_response, ApiError, ApiResult};
+use crate::state::Shared;
+
+pub fn routes(r: Router<Shared>) -> Router<Shared> {
+    route(r, "/identity/v2.0/tokens", "POST", post(tokens))
+}
+
+/// The catalog as Synnefo exports it; the network URL has no version on purpose.
+pub fn catalog(base: &str) -> Vec<Service> {
+    let entry = |name: &str, kind: &str, version: &str, url: String, expose: bool, ui: &str| Service {
+        name: name.into(),
+        kind: kind.into(),
+        endpoints: vec![Endpoint {
+            version_id: Some(version.into()),
+            public_url: url,
+            expose_version: Some(Value::String(if expose { "True" } else { "False" }.into())),
+            ui_url: Some(format!("{base}{ui}")),
+            region: Some("default".into()),
+        }],
+        endpoints_links: Vec::new(),
+    };
+    vec![
+        entry("astakos_identity", "identity", "v2.0", format!("{base}/identity/v2.0"), true, "/"),
+        entry("astakos_account", "account", "v1.0", format!("{base}/account/v1.0"), true, "/"),
+        entry("cyclades_compute", "compute", "v2.0", format!("{base}/compute/v2.0"), true, "/"),
+        entry("cyclades_network", "network", "v2.0", format!("{base}/network"), false, "/"),
+    ]
+}
+
+async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Response> {
+    let bytes = body.map_err(|_| ApiError::too_large("Request body too large"))?;
+    let base = ctx.base.clone();
+    if bytes.is_empty() {
+        // Public mode: the catalog alone.
+        let access = Access { token: None, user: None, service_catalog: catalog(&base) };
+        return Ok(json_response(StatusCode::OK, &TokenResponse { access }));
+    }
+    let body: Value =
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))?;
+    let auth = body.get("auth").and_then(Value::as_object).ok_or_else(|| ApiError::bad_request("Malformed request: missing credentials"))?;
+    let tenant = match auth.get("tenantName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(_) => return Err(ApiError::bad_request("Not conforming tenantName")),
+    };
+    let (token, username) = if let Some(t) = auth.get("token") {
+        let id = t.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("Malformed request: missing token"))?;
+        (id.to_owned(), None)
+    } else if let Some(p) = auth.get("passwordCredentials") {
+        let user = p.get("username").and_then(Value::as_str);
+        let pass = p.get("password").and_then(Value::as_str);
+        match (user, pass) {
+            (Some(u), Some(p)) => (p.to_owned(), Some(u.to_owned())),
+            _ => return Err(ApiError::bad_request("Malformed request: missing credentials")),
+        }
+    } else {
+        return Err(ApiError::bad_request("Malformed request: missing credentials"));
+    };
+    let (uuid, name, projects) = st
+        .tx(move |tx| {
+            let (uuid, name) = db::user_by_token(tx, &token)?.ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
+            if username.is_some_and(|u| u != uuid) {
+                return Err(ApiError::unauthorized("Invalid credentials"));
+            }
+            if tenant.is_some_and(|t| t != uuid) {
+                return Err(ApiError::bad_request("Not conforming tenantName"));
+            }
+            let projects = db::user_projects(tx, &uuid)?;
+            Ok((uuid, name, projects))
+        })
+        .await?;
+    let token = auth
+        .get("token")
+        .and_then(|t| t.get("id"))
+        .or_else(|| auth.get("passwordCredentials").and_then(|p| p.get("password")))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let expires = db::iso(db::now_us() + 30 * 86_400 * 1_000_000);
+    let access = Access {
+        token: Some(TokenInfo {
+            id: token,
+            expires: Some(expires),
+            tenant: Some(Tenant { id: uuid.clone(), name: Some(name.clone()) }),
+        }),
+        user: Some(User {
+            id: uuid,
+            name: Some(name),
+            roles: vec![Role { id: "1".into(), name: "default".into() }],
+            roles_links: Vec::new(),
+            projects,
+        }),
+        service_catalog: catalog(&base),
+    };
+    Ok(json_response(StatusCode::OK, &TokenResponse { access }))
+}

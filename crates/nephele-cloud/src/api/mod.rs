@@ -1,0 +1,250 @@
+//! The Synnefo APIs of the local cloud, mounted where the catalog says:
+//! `/identity/v2.0`, `/compute/v2.0`, `/network/v2.0`, `/account/v1.0`, plus `/metrics`.
+
+pub mod account;
+pub mod compute;
+pub mod identity;
+pub mod metrics;
+pub mod network;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, MethodRouter};
+use axum::Router;
+use rusqlite::Transaction;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::db::{self, Caller, Db};
+use crate::error::{ApiError, ApiResult};
+use crate::seed::Seed;
+use crate::state::{AbortOnDrop, AppState, Shared};
+use crate::Options;
+
+/// Request bodies above this size are refused (413).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Open the database, load the seed into it if it is empty, start the lifecycle
+/// task and build the API router.
+pub async fn router(options: &Options) -> anyhow::Result<Router> {
+    let seed = match &options.seed {
+        Some(path) => Some(Seed::load(path)?),
+        None => None,
+    };
+    let db_path = options.db.clone();
+    let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::open(db_path.as_deref())?;
+        if let Some(seed) = &seed {
+            if db.load_seed_if_empty(seed)? {
+                tracing::info!("seed loaded into an empty database");
+            } else {
+                tracing::info!("database not empty: seed ignored");
+            }
+        }
+        Ok(db)
+    })
+    .await??;
+    let db = Arc::new(db);
+    let wake = Arc::new(Notify::new());
+    let lifecycle = crate::lifecycle::spawn(db.clone(), wake.clone());
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let state = Arc::new(AppState {
+        db,
+        build_delay: options.build_delay,
+        wake,
+        metrics: recorder,
+        lifecycle: AbortOnDrop(lifecycle),
+    });
+    Ok(routes(state.clone(), &options.allow_origins))
+}
+
+fn routes(state: Shared, allow_origins: &[String]) -> Router {
+    let mut r = Router::new();
+    r = identity::routes(r);
+    r = compute::routes(r);
+    r = network::routes(r);
+    r = account::routes(r);
+    r = metrics::routes(r);
+    for prefix in ["/identity", "/compute", "/network", "/account"] {
+        r = r.route(&format!("{prefix}/{{*rest}}"), any(endpoint_not_found));
+    }
+    let mut r = r
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state);
+    if !allow_origins.is_empty() {
+        let origins: Vec<HeaderValue> = allow_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        let cors = CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                http::Method::GET,
+                http::Method::POST,
+                http::Method::PUT,
+                http::Method::DELETE,
+                http::Method::HEAD,
+            ])
+            .allow_headers([header::HeaderName::from_static("x-auth-token"), header::CONTENT_TYPE, header::ACCEPT])
+            .expose_headers([header::ALLOW, header::HeaderName::from_static("x-auth-token")])
+            .max_age(std::time::Duration::from_secs(600));
+        r = r.layer(cors);
+    }
+    r
+}
+
+/// Any path under an API prefix that no route knows (Synnefo answers 400).
+async fn endpoint_not_found() -> ApiError {
+    ApiError::bad_request("API endpoint not found")
+}
+
+/// Count, log and decorate every API response: one log line per request (method,
+/// path without query, status, latency; never the token), a Prometheus counter by
+/// route template and status, and Synnefo's never-cache headers.
+async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let elapsed = start.elapsed();
+    tracing::info!(target: "nephele_cloud::http", "{method} {path} {status} {:.1}ms", elapsed.as_secs_f64() * 1000.0);
+    metrics::record(&state, method.as_str(), &route, status, elapsed);
+    let h = resp.headers_mut();
+    let now = http_date();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store, must-revalidate, max-age=0"));
+    if let Ok(v) = HeaderValue::from_str(&now) {
+        h.insert(header::EXPIRES, v.clone());
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("X-Auth-Token"));
+    resp
+}
+
+fn http_date() -> String {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
+}
+
+/// What every API request carries: the token (query first, then header, as
+/// Synnefo's `get_token`), the base URL (from `Host`) and the query parameters.
+pub struct Ctx {
+    pub token: Option<String>,
+    pub base: String,
+    pub query: Vec<(String, String)>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Ctx, ApiError> {
+        let query: Vec<(String, String)> =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
+        let token = query
+            .iter()
+            .find(|(k, _)| k == "X-Auth-Token")
+            .map(|(_, v)| v.clone())
+            .or_else(|| {
+                parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()).map(|s| s.trim().to_owned())
+            });
+        Ok(Ctx { token, base: base_url(&parts.headers), query })
+    }
+}
+
+impl Ctx {
+    /// The caller, for Cyclades APIs (unknown token → the `fault` wrapper).
+    pub fn auth(&self, tx: &Transaction) -> ApiResult<Caller> {
+        db::authenticate(tx, self.token.as_deref(), &self.base, false)
+    }
+
+    /// The caller, for the Astakos account API.
+    pub fn auth_astakos(&self, tx: &Transaction) -> ApiResult<Caller> {
+        db::authenticate(tx, self.token.as_deref(), &self.base, true)
+    }
+
+    /// The parsed `changes-since` parameter, if given.
+    pub fn changes_since(&self) -> ApiResult<Option<i64>> {
+        match self.query.iter().find(|(k, _)| k == "changes-since") {
+            Some((_, v)) => db::parse_changes_since(v).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `http://<Host>` so the catalog and links work on any port and name.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+/// A request body: its bytes, or why it could not be read.
+pub type Body = Result<Bytes, BytesRejection>;
+
+/// Parse a JSON request body as Synnefo does (`get_json_body`).
+pub fn json_body(headers: &HeaderMap, body: Body) -> ApiResult<Value> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
+        } else {
+            ApiError::bad_request("Could not read request body")
+        }
+    })?;
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return Err(ApiError::bad_request("Missing Content-Type header field"));
+    };
+    let ct = String::from_utf8_lossy(ct.as_bytes()).into_owned();
+    if !ct.trim_start().to_ascii_lowercase().starts_with("application/json") {
+        return Err(ApiError::bad_request(format!("Unsupported Content-type: '{ct}'")));
+    }
+    serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))
+}
+
+/// Register `path` (and `path/`) with these methods; other methods get 405 with `Allow`.
+pub fn route(r: Router<Shared>, path: &str, allow: &'static str, mr: MethodRouter<Shared>) -> Router<Shared> {
+    let mr = mr.fallback(move || async move { ApiError::NotAllowed(allow) });
+    r.route(path, mr.clone()).route(&format!("{path}/"), mr)
+}
+
+/// 200/201 with `{"<key>": value}`.
+pub fn wrapped(status: StatusCode, key: &str, value: impl serde::Serialize) -> Response {
+    let mut map = serde_json::Map::new();
+    match serde_json::to_value(value) {
+        Ok(v) => {
+            map.insert(key.to_owned(), v);
+            crate::error::json_response(status, &map)
+        }
+        Err(e) => ApiError::Internal(format!("serialize: {e}")).into_response(),
+    }
+}
+
+/// A list answer; with `changes-since` and nothing changed, 304.
+pub fn list_response<T: serde::Serialize>(key: &str, items: Vec<T>, since: Option<i64>) -> ApiResult<Response> {
+    if since.is_some() && items.is_empty() {
+        return Err(ApiError::NotModified);
+    }
+    Ok(wrapped(StatusCode::OK, key, items))
+}
+
+/// 204 with an empty body.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

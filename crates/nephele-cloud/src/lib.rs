@@ -1,0 +1,147 @@
+//! `nephele-cloud`: a local Synnefo cloud (identity, compute, network, account) on
+//! SQLite, the Nephele portal's static host, and (later) a same-origin gateway to a
+//! real cloud.
+//!
+//! [`start`] binds, spawns the server on the current Tokio runtime and returns its
+//! address: `main.rs` and the end-to-end tests use it the same way.
+
+pub mod api;
+pub mod db;
+pub mod error;
+pub mod ipnet;
+pub mod lifecycle;
+pub mod seed;
+pub mod state;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Everything the server needs to start. `main.rs` fills it from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub listen: SocketAddr,
+    /// SQLite database file; a temporary one when `None`.
+    pub db: Option<PathBuf>,
+    /// TOML seed with users, tokens, projects, quotas, servers and public networks.
+    pub seed: Option<PathBuf>,
+    /// The built portal (`dist/`) to serve; the API alone when `None`.
+    pub dist: Option<PathBuf>,
+    /// How long a port stays in BUILD (and a deleted port stays visible).
+    pub build_delay: Duration,
+    /// Origins allowed to call the API from another origin (CORS), e.g. `make dev`.
+    pub allow_origins: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: None,
+            seed: None,
+            dist: None,
+            build_delay: Duration::from_millis(1500),
+            allow_origins: Vec::new(),
+        }
+    }
+}
+
+/// A server running in the background of the current Tokio runtime.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting, let in-flight requests finish, and wait until the server is gone.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    /// Wait until the server ends (after [`shutdown_signal`] or an error).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Build the whole application router for these options.
+pub async fn app(options: &Options) -> anyhow::Result<Router> {
+    let index_html = match &options.dist {
+        Some(dir) => tokio::fs::read_to_string(dir.join("index.html")).await.ok(),
+        None => None,
+    };
+    let csp = web::content_security_policy(index_html.as_deref(), &[]);
+    let mut router = api::router(options).await?;
+    if let Some(dir) = &options.dist {
+        router = router.merge(web::router(dir));
+    }
+    for (name, value) in web::security_headers(&csp) {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    Ok(router.layer(CompressionLayer::new()))
+}
+
+/// Bind `options.listen` (port 0 picks a free port) and serve until stopped.
+pub async fn start(options: Options) -> anyhow::Result<Running> {
+    start_with_shutdown(options, std::future::pending()).await
+}
+
+/// Like [`start`], also stopping when `signal` completes (Ctrl-C, SIGTERM in `main`).
+pub async fn start_with_shutdown(
+    options: Options,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let router = app(&options).await?;
+    let listener = TcpListener::bind(options.listen).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = signal => {}
+                }
+            })
+            .await
+    });
+    Ok(Running { addr, shutdown: Some(tx), task })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,60 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// A local Synnefo cloud for the Nephele portal: identity, compute, network and
+/// account APIs on SQLite, plus the portal's static files.
+///
+/// Example: nephele-cloud --seed demo/seed.toml --dist dist
+#[derive(Debug, Parser)]
+#[command(name = "nephele-cloud", version, about, long_about)]
+struct Cli {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// SQLite database file (created if missing). Without it the state lives in a
+    /// temporary file that is removed on exit.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Seed file (TOML) with users, tokens, projects, quotas, servers and public networks.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Directory with the built portal (Trunk's dist/) to serve at /.
+    #[arg(long, value_name = "DIR")]
+    dist: Option<PathBuf>,
+    /// How long a new port stays in BUILD, and a deleted attached port stays
+    /// visible, in milliseconds (about ±20 % jitter is added).
+    #[arg(long, default_value_t = 1500, value_name = "N")]
+    build_delay_ms: u64,
+    /// Allow a portal on this origin (e.g. http://127.0.0.1:8081 for `make dev`) to
+    /// call the API (CORS). Repeat for several.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let cli = Cli::parse();
+    if let Some(dist) = &cli.dist {
+        anyhow::ensure!(dist.join("index.html").is_file(), "--dist {}: no index.html there", dist.display());
+    }
+    let options = nephele_cloud::Options {
+        listen: cli.listen,
+        db: cli.db,
+        seed: cli.seed,
+        dist: cli.dist,
+        build_delay: Duration::from_millis(cli.build_delay_ms),
+        allow_origins: cli.allow_origins,
+    };
+    let running = nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;
+    tracing::info!("nephele-cloud listening on {}", running.url());
+    running.wait().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

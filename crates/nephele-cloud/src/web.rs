@@ -1,0 +1,149 @@
+//! The portal's static host: serves Trunk's `dist/` with the right MIME types, an
+//! SPA fallback to `index.html` for client routes, cache headers that let hashed
+//! assets live forever, and a Content-Security-Policy strict enough that only our
+//! own script and WebAssembly can run.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Request, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use tower::ServiceExt as _;
+use tower_http::services::ServeDir;
+
+/// The security headers every response of ours carries (API answers too).
+pub fn security_headers(csp: &str) -> [(header::HeaderName, HeaderValue); 4] {
+    [
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(csp).expect("CSP is ASCII")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ]
+}
+
+/// Build the Content-Security-Policy for a `dist/` whose `index.html` may hold
+/// inline module scripts (Trunk writes one to start the WebAssembly): each is
+/// allowed by its SHA-256 hash rather than by `'unsafe-inline'`.
+/// `connect_origins` are the API origins the browser may call besides our own.
+pub fn content_security_policy(index_html: Option<&str>, connect_origins: &[String]) -> String {
+    let mut script_src = vec!["'self'".to_owned(), "'wasm-unsafe-eval'".to_owned()];
+    if let Some(html) = index_html {
+        script_src.extend(inline_script_hashes(html).into_iter().map(|h| format!("'sha256-{h}'")));
+    }
+    let mut connect_src = vec!["'self'".to_owned()];
+    connect_src.extend(connect_origins.iter().cloned());
+    format!(
+        "default-src 'none'; script-src {}; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src {}; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+        script_src.join(" "),
+        connect_src.join(" ")
+    )
+}
+
+/// Base64 SHA-256 of the body of every `<script>` without a `src` attribute.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else { break };
+        let tag = &after[..tag_end];
+        let body_and_rest = &after[tag_end + 1..];
+        let Some(close) = body_and_rest.find("</script>") else { break };
+        if !tag.contains(" src=") {
+            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            hashes.push(base64::engine::general_purpose::STANDARD.encode(digest));
+        }
+        rest = &body_and_rest[close + "</script>".len()..];
+    }
+    hashes
+}
+
+#[derive(Clone)]
+struct Dist {
+    dir: PathBuf,
+}
+
+/// Routes that serve the portal from `dir`. Anything the API routes did not claim
+/// ends up here.
+pub fn router(dir: &Path) -> Router {
+    Router::new().fallback(serve).with_state(Dist { dir: dir.to_path_buf() })
+}
+
+async fn serve(State(dist): State<Dist>, uri: Uri, req: Request<Body>) -> Response {
+    let path = uri.path();
+    let last = path.rsplit('/').next().unwrap_or("");
+    let is_asset = last.contains('.');
+    let is_document = !is_asset || last == "index.html";
+    if is_document {
+        return index(&dist.dir).await;
+    }
+    let mut res = match ServeDir::new(&dist.dir).oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(never) => match never {},
+    };
+    if res.status() == StatusCode::NOT_FOUND {
+        return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-cache")], "Not found\n").into_response();
+    }
+    let cache = if is_hashed_asset(last) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+async fn index(dir: &Path) -> Response {
+    match tokio::fs::read(dir.join("index.html")).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-cache")],
+            "The portal is not built here: run `make run`, or pass --dist DIR.\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Trunk names built assets `<name>-<16 hex digits>[_bg].<ext>`: those never change.
+fn is_hashed_asset(file: &str) -> bool {
+    let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_inline_scripts_only() {
+        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let hashes = inline_script_hashes(html);
+        assert_eq!(hashes.len(), 1);
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import x from '/x.js';"));
+        assert_eq!(hashes[0], expected);
+        let csp = content_security_policy(Some(html), &["https://api.example.org".into()]);
+        assert!(csp.contains(&format!("'sha256-{expected}'")));
+        assert!(csp.contains("connect-src 'self' https://api.example.org;"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn recognises_hashed_assets() {
+        assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60_bg.wasm"));
+        assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60.js"));
+        assert!(is_hashed_asset("main-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("config.json"));
+        assert!(!is_hashed_asset("favicon.svg"));
+    }
+}

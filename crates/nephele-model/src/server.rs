@@ -1,0 +1,183 @@
+//! Compute servers (`/compute/v2.0/servers`), spec §6. Server ids and attachment
+//! ids are JSON numbers here (the network API spells them as strings).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::id::{opt_string_or_number, string_or_number};
+use crate::network::{null_default, Link};
+
+/// Serialize a decimal id string as a JSON number (as text when it is not numeric).
+pub fn as_number<S: Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    match id.parse::<u64>() {
+        Ok(n) => s.serialize_u64(n),
+        Err(_) => s.serialize_str(id),
+    }
+}
+
+/// `GET /servers` entries: id, name, links.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ServerSummary {
+    #[serde(serialize_with = "as_number", deserialize_with = "string_or_number")]
+    pub id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// The port id, as a number.
+    #[serde(serialize_with = "as_number", deserialize_with = "string_or_number")]
+    pub id: String,
+    #[serde(default, deserialize_with = "opt_id")]
+    pub network_id: String,
+    #[serde(default)]
+    pub mac_address: Option<String>,
+    #[serde(rename = "firewallProfile", default, skip_serializing_if = "Option::is_none")]
+    pub firewall_profile: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub ipv4: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub ipv6: String,
+    /// `fixed` or `floating`.
+    #[serde(rename = "OS-EXT-IPS:type", default, deserialize_with = "null_default")]
+    pub ip_type: String,
+}
+
+fn opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string_or_number(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Address {
+    #[serde(default, deserialize_with = "null_default")]
+    pub version: u8,
+    #[serde(default, deserialize_with = "null_default")]
+    pub addr: String,
+    #[serde(rename = "OS-EXT-IPS:type", default, deserialize_with = "null_default")]
+    pub ip_type: String,
+}
+
+/// The detailed server (`/servers/detail`, `/servers/<id>`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Server {
+    #[serde(serialize_with = "as_number", deserialize_with = "string_or_number")]
+    pub id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub links: Vec<Link>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub status: String,
+    /// `""`, `CONNECTING`, `DISCONNECTING`, `BUILDING`, …
+    #[serde(rename = "SNF:task_state", default, deserialize_with = "null_default")]
+    pub task_state: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub user_id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tenant_id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub shared_to_project: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub suspended: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub deleted: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub progress: u32,
+    #[serde(default, deserialize_with = "null_default")]
+    pub created: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub updated: String,
+    #[serde(default)]
+    pub flavor: Value,
+    #[serde(default)]
+    pub image: Value,
+    #[serde(default)]
+    pub metadata: Value,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tags: Vec<Value>,
+    /// Only ACTIVE ports.
+    #[serde(default, deserialize_with = "null_default")]
+    pub attachments: Vec<Attachment>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub addresses: BTreeMap<String, Vec<Address>>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub volumes: Vec<Value>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub security_groups: Vec<Value>,
+    #[serde(default)]
+    pub key_name: Option<String>,
+    #[serde(rename = "SNF:key_names", default, deserialize_with = "null_default")]
+    pub key_names: Vec<String>,
+    #[serde(rename = "SNF:fqdn", default, deserialize_with = "null_default")]
+    pub fqdn: String,
+    #[serde(rename = "SNF:port_forwarding", default)]
+    pub port_forwarding: Value,
+    #[serde(rename = "SNF:rescue", default, deserialize_with = "null_default")]
+    pub rescue: bool,
+    #[serde(rename = "hostId", default, deserialize_with = "null_default")]
+    pub host_id: String,
+    #[serde(rename = "accessIPv4", default, deserialize_with = "null_default")]
+    pub access_ipv4: String,
+    #[serde(rename = "accessIPv6", default, deserialize_with = "null_default")]
+    pub access_ipv6: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub config_drive: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub diagnostics: Vec<Value>,
+}
+
+impl Server {
+    /// A valid target for "connect" (spec §6).
+    pub fn connectable(&self) -> bool {
+        matches!(self.status.as_str(), "ACTIVE" | "STOPPED")
+            && self.task_state.is_empty()
+            && !self.suspended
+            && !self.deleted
+            && self.attachments.len() < 8
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerEnvelope {
+    pub server: Server,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ServerList {
+    #[serde(default, deserialize_with = "null_default")]
+    pub servers: Vec<Server>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ServerSummaryList {
+    #[serde(default, deserialize_with = "null_default")]
+    pub servers: Vec<ServerSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_numbers_and_parse_back() {
+        let s = Server {
+            id: "141".into(),
+            attachments: vec![Attachment { id: "13".into(), network_id: "1".into(), ..Attachment::default() }],
+            ..Server::default()
+        };
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["id"], 141);
+        assert_eq!(v["attachments"][0]["id"], 13);
+        assert_eq!(v["attachments"][0]["network_id"], "1");
+        assert_eq!(v["SNF:task_state"], "");
+        let back: Server = serde_json::from_value(v).unwrap();
+        assert_eq!(back.id, "141");
+        let t: Server = serde_json::from_str(r#"{"id": "142", "status": "ACTIVE", "SNF:task_state": null, "attachments": null}"#).unwrap();
+        assert!(t.connectable());
+    }
+}

@@ -1,0 +1,284 @@
+//! Typed calls to the signed-in user's cloud. Each uses the session's token and
+//! endpoints; a 401 from any of them ends the session here, in one place, and the
+//! layout then returns the user to the login page.
+
+use gloo_net::http::Method;
+use nephele_model::account::{Project, Resources};
+use nephele_model::floating_ip::{FloatingIp, FloatingIpEnvelope, FloatingIpList};
+use nephele_model::network::{Network, NetworkEnvelope, NetworkList};
+use nephele_model::port::{Port, PortEnvelope, PortList};
+use nephele_model::quota::Quotas;
+use nephele_model::server::{Server, ServerList};
+use nephele_model::subnet::{Subnet, SubnetEnvelope, SubnetList};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{send, send_raw, ApiError};
+use crate::state::session::{Session, SessionContext, SignedOutReason};
+
+/// Waits before the one retry of an idempotent read.
+const RETRY_BACKOFF_MS: u32 = 600;
+
+/// What to create a network with (and, optionally, its IPv4 subnet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNetwork {
+    pub name: String,
+    pub kind: String,
+    pub project: Option<String>,
+    pub subnet: Option<NewSubnet>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubnet {
+    pub cidr: String,
+    /// `None`: the cloud picks the first host; `Some(None)`: no gateway.
+    pub gateway: Option<Option<String>>,
+    pub dhcp: bool,
+}
+
+/// The cloud as the signed-in user sees it. Cheap to copy; provided by `App`.
+#[derive(Clone, Copy)]
+pub struct Cloud {
+    session: SessionContext,
+}
+
+impl Cloud {
+    pub fn new(session: SessionContext) -> Cloud {
+        Cloud { session }
+    }
+
+    fn session(&self) -> Result<Session, ApiError> {
+        self.session.get_untracked().ok_or_else(|| ApiError::Status {
+            path: String::new(),
+            status: 401,
+            body: "not signed in".into(),
+        })
+    }
+
+    fn check<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        if let Err(e) = &result {
+            if e.is_unauthorized() {
+                self.session.sign_out(SignedOutReason::Expired);
+            }
+        }
+        result
+    }
+
+    /// GET with one retry after a pause when the network failed or the cloud
+    /// answered 5xx: reads are idempotent, so trying again is safe.
+    async fn get<T: DeserializeOwned>(&self, url: String) -> Result<T, ApiError> {
+        let token = self.session()?.token;
+        let first = send::<(), T>(Method::GET, &url, Some(&token), None).await;
+        let result = match first {
+            Err(e) if is_transient(&e) => {
+                gloo_timers::future::TimeoutFuture::new(RETRY_BACKOFF_MS).await;
+                send::<(), T>(Method::GET, &url, Some(&token), None).await
+            }
+            other => other,
+        };
+        self.check(result)
+    }
+
+    /// A write: sent once, never retried (a retry could act twice).
+    async fn write<B: Serialize, T: DeserializeOwned>(&self, method: Method, url: String, body: Option<&B>) -> Result<T, ApiError> {
+        let token = self.session()?.token;
+        self.check(send(method, &url, Some(&token), body).await)
+    }
+
+    async fn delete(&self, url: String) -> Result<(), ApiError> {
+        let token = self.session()?.token;
+        self.check(send_raw::<()>(Method::DELETE, &url, Some(&token), None).await.map(drop))
+    }
+
+    fn network_url(&self, path: &str) -> Result<String, ApiError> {
+        Ok(format!("{}{path}", self.session()?.endpoints.network))
+    }
+
+    fn compute_url(&self, path: &str) -> Result<String, ApiError> {
+        Ok(format!("{}{path}", self.session()?.endpoints.compute))
+    }
+
+    fn account_url(&self, path: &str) -> Result<String, ApiError> {
+        Ok(format!("{}{path}", self.session()?.endpoints.account))
+    }
+
+    // Networks
+
+    pub async fn networks(&self) -> Result<Vec<Network>, ApiError> {
+        let list: NetworkList = self.get(self.network_url("/networks")?).await?;
+        Ok(list.networks)
+    }
+
+    pub async fn network(&self, id: &str) -> Result<Network, ApiError> {
+        let one: NetworkEnvelope = self.get(self.network_url(&format!("/networks/{}", seg(id)))?).await?;
+        Ok(one.network)
+    }
+
+    /// Create a network and, if asked, its subnet. If the subnet is refused the
+    /// network is deleted again, so nothing half-made is left behind (as Synnefo's
+    /// own UI does).
+    pub async fn create_network(&self, new: &NewNetwork) -> Result<Network, ApiError> {
+        let mut network = json!({"name": new.name, "type": new.kind});
+        if let Some(project) = &new.project {
+            network["project"] = json!(project);
+        }
+        let created: NetworkEnvelope =
+            self.write(Method::POST, self.network_url("/networks")?, Some(&json!({ "network": network }))).await?;
+        let mut network = created.network;
+        if let Some(subnet) = &new.subnet {
+            match self.create_subnet(&network.id, subnet).await {
+                Ok(s) => network.subnets.push(s.id),
+                Err(e) => {
+                    let _ = self.delete_network(&network.id).await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(network)
+    }
+
+    pub async fn rename_network(&self, id: &str, name: &str) -> Result<Network, ApiError> {
+        let body = json!({"network": {"name": name}});
+        let one: NetworkEnvelope =
+            self.write(Method::PUT, self.network_url(&format!("/networks/{}", seg(id)))?, Some(&body)).await?;
+        Ok(one.network)
+    }
+
+    pub async fn delete_network(&self, id: &str) -> Result<(), ApiError> {
+        self.delete(self.network_url(&format!("/networks/{}", seg(id)))?).await
+    }
+
+    // Subnets
+
+    pub async fn subnets(&self) -> Result<Vec<Subnet>, ApiError> {
+        let list: SubnetList = self.get(self.network_url("/subnets")?).await?;
+        Ok(list.subnets)
+    }
+
+    pub async fn create_subnet(&self, network_id: &str, new: &NewSubnet) -> Result<Subnet, ApiError> {
+        let mut subnet = json!({"network_id": network_id, "cidr": new.cidr, "ip_version": 4, "enable_dhcp": new.dhcp});
+        match &new.gateway {
+            None => {}
+            Some(None) => subnet["gateway_ip"] = Value::Null,
+            Some(Some(ip)) => subnet["gateway_ip"] = json!(ip),
+        }
+        let one: SubnetEnvelope =
+            self.write(Method::POST, self.network_url("/subnets")?, Some(&json!({ "subnet": subnet }))).await?;
+        Ok(one.subnet)
+    }
+
+    // Ports
+
+    pub async fn ports(&self) -> Result<Vec<Port>, ApiError> {
+        let list: PortList = self.get(self.network_url("/ports")?).await?;
+        Ok(list.ports)
+    }
+
+    pub async fn port(&self, id: &str) -> Result<Port, ApiError> {
+        let one: PortEnvelope = self.get(self.network_url(&format!("/ports/{}", seg(id)))?).await?;
+        Ok(one.port)
+    }
+
+    /// Connect a server to a network (or attach a floating IP: `ip_address` on
+    /// the IP's network). The port starts in BUILD.
+    pub async fn create_port(&self, network_id: &str, device_id: &str, ip_address: Option<&str>) -> Result<Port, ApiError> {
+        let mut port = json!({"network_id": network_id, "device_id": device_id});
+        if let Some(ip) = ip_address {
+            port["fixed_ips"] = json!([{ "ip_address": ip }]);
+        }
+        let one: PortEnvelope =
+            self.write(Method::POST, self.network_url("/ports")?, Some(&json!({ "port": port }))).await?;
+        Ok(one.port)
+    }
+
+    /// Ask for a port's removal. An attached port goes away later: poll it.
+    pub async fn delete_port(&self, id: &str) -> Result<(), ApiError> {
+        self.delete(self.network_url(&format!("/ports/{}", seg(id)))?).await
+    }
+
+    // Floating IPs
+
+    pub async fn floating_ips(&self) -> Result<Vec<FloatingIp>, ApiError> {
+        let list: FloatingIpList = self.get(self.network_url("/floatingips")?).await?;
+        Ok(list.floatingips)
+    }
+
+    pub async fn reserve_floating_ip(&self, network_id: &str, project: Option<&str>) -> Result<FloatingIp, ApiError> {
+        let mut ip = json!({"floating_network_id": network_id});
+        if let Some(project) = project {
+            ip["project"] = json!(project);
+        }
+        let one: FloatingIpEnvelope =
+            self.write(Method::POST, self.network_url("/floatingips")?, Some(&json!({ "floatingip": ip }))).await?;
+        Ok(one.floatingip)
+    }
+
+    pub async fn release_floating_ip(&self, id: &str) -> Result<(), ApiError> {
+        self.delete(self.network_url(&format!("/floatingips/{}", seg(id)))?).await
+    }
+
+    // Compute
+
+    pub async fn servers(&self) -> Result<Vec<Server>, ApiError> {
+        let list: ServerList = self.get(self.compute_url("/servers/detail")?).await?;
+        Ok(list.servers)
+    }
+
+    // Account
+
+    pub async fn quotas(&self) -> Result<Quotas, ApiError> {
+        self.get(self.account_url("/quotas")?).await
+    }
+
+    pub async fn projects(&self) -> Result<Vec<Project>, ApiError> {
+        self.get(self.account_url("/projects")?).await
+    }
+
+    pub async fn resources(&self) -> Result<Resources, ApiError> {
+        self.get(self.account_url("/resources")?).await
+    }
+}
+
+/// Network failures and 5xx answers may pass; 4xx answers will not.
+pub fn is_transient(e: &ApiError) -> bool {
+    match e {
+        ApiError::Unreachable { .. } => true,
+        ApiError::Fault { status, .. } | ApiError::Status { status, .. } => *status >= 500,
+        ApiError::Timeout { .. } | ApiError::Decode { .. } => false,
+    }
+}
+
+/// An id as one URL path segment: ids come from the cloud or the address bar, so
+/// anything that is not a plain id character is percent-encoded.
+pub fn seg(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nephele_model::Fault;
+
+    #[test]
+    fn ids_cannot_escape_their_segment() {
+        assert_eq!(seg("141"), "141");
+        assert_eq!(seg("../tokens"), "..%2Ftokens");
+        assert_eq!(seg("1?X-Auth-Token=x"), "1%3FX-Auth-Token%3Dx");
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let fault = |status| ApiError::Fault { path: "/p".into(), status, fault: Fault::conflict("x") };
+        assert!(is_transient(&ApiError::Unreachable { path: "/p".into(), reason: "offline".into() }));
+        assert!(is_transient(&ApiError::Status { path: "/p".into(), status: 502, body: String::new() }));
+        assert!(is_transient(&fault(503)));
+        assert!(!is_transient(&fault(409)));
+        assert!(!is_transient(&ApiError::Timeout { path: "/p".into() }));
+    }
+}

@@ -1,0 +1,179 @@
+//! Every HTTP call the portal makes goes through this module: JSON in and out,
+//! the token in `X-Auth-Token` (never in a URL), a timeout, cancellation when the
+//! caller's future is dropped, and errors as one [`ApiError`].
+
+pub mod cloud;
+pub mod config;
+pub mod explain;
+pub mod identity;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_net::http::{Method, RequestBuilder};
+use nephele_model::Fault;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// How long any request may take before we give up on it.
+pub const REQUEST_TIMEOUT_MS: u32 = 20_000;
+
+/// Why a call to the cloud did not give us what we asked for.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The browser could not reach the server at all (offline, DNS, CORS, refused).
+    #[error("Could not reach the cloud ({reason}).")]
+    Unreachable { path: String, reason: String },
+    #[error("The cloud did not answer within {} seconds.", REQUEST_TIMEOUT_MS / 1000)]
+    Timeout { path: String },
+    /// The cloud answered with a fault body (Synnefo's or Neutron's shape).
+    #[error("{}", fault.message)]
+    Fault { path: String, status: u16, fault: Fault },
+    /// An error status without a fault body we understand.
+    #[error("The cloud answered {status} for {path}.")]
+    Status { path: String, status: u16, body: String },
+    /// A success status with a body we could not read.
+    #[error("The cloud's answer for {path} could not be read: {reason}")]
+    Decode { path: String, reason: String },
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Fault { status, .. } | ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// The request path (never a query string, so never a token).
+    pub fn path(&self) -> &str {
+        match self {
+            ApiError::Unreachable { path, .. }
+            | ApiError::Timeout { path }
+            | ApiError::Fault { path, .. }
+            | ApiError::Status { path, .. }
+            | ApiError::Decode { path, .. } => path,
+        }
+    }
+}
+
+/// The path part of a URL, for error messages and logs.
+pub fn path_of(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or("");
+    match without_query.find("://") {
+        Some(i) => {
+            let rest = &without_query[i + 3..];
+            rest.find('/').map_or_else(|| "/".to_owned(), |j| rest[j..].to_owned())
+        }
+        None => without_query.to_owned(),
+    }
+}
+
+/// Aborts the fetch when dropped before it finished: a view that goes away takes
+/// its requests with it.
+struct AbortOnDrop {
+    controller: Option<web_sys::AbortController>,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.controller.take() {
+            c.abort();
+        }
+    }
+}
+
+/// Send one request and decode a JSON answer. `token` goes in `X-Auth-Token`.
+pub async fn send<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let text = send_raw(method, url, token, body).await?;
+    let text = if text.trim().is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| ApiError::Decode { path: path_of(url), reason: e.to_string() })
+}
+
+/// Send one request and return the body text of a 2xx answer.
+pub async fn send_raw<B: Serialize>(
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<String, ApiError> {
+    let path = path_of(url);
+    let controller = web_sys::AbortController::new().ok();
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = controller.clone().map(|c| {
+        let timed_out = timed_out.clone();
+        gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || {
+            timed_out.set(true);
+            c.abort();
+        })
+    });
+    let mut guard = AbortOnDrop { controller: controller.clone() };
+
+    let mut builder = RequestBuilder::new(url).method(method).header("Accept", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("X-Auth-Token", token);
+    }
+    if let Some(c) = &controller {
+        builder = builder.abort_signal(Some(&c.signal()));
+    }
+    let request = match body {
+        Some(b) => builder.json(b),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Unreachable { path: path.clone(), reason: e.to_string() })?;
+
+    let outcome = request.send().await;
+    guard.controller = None;
+    let response = outcome.map_err(|e| {
+        if timed_out.get() {
+            ApiError::Timeout { path: path.clone() }
+        } else {
+            ApiError::Unreachable { path: path.clone(), reason: e.to_string() }
+        }
+    })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    Err(error_from(path, status, text))
+}
+
+/// Turn an error answer into an [`ApiError`], parsing any fault body.
+pub fn error_from(path: String, status: u16, body: String) -> ApiError {
+    match Fault::parse(status, &body) {
+        Some(fault) => ApiError::Fault { path, status, fault },
+        None => ApiError::Status { path, status, body: body.chars().take(500).collect() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_never_carry_queries() {
+        assert_eq!(path_of("http://h:8080/network/v2.0/ports?X-Auth-Token=secret"), "/network/v2.0/ports");
+        assert_eq!(path_of("/identity/v2.0/tokens"), "/identity/v2.0/tokens");
+        assert_eq!(path_of("https://h"), "/");
+    }
+
+    #[test]
+    fn fault_bodies_become_faults() {
+        let body = r#"{"itemNotFound": {"code": 404, "message": "Network 9 not found.", "details": ""}}"#;
+        let e = error_from("/n".into(), 404, body.into());
+        assert_eq!(e.to_string(), "Network 9 not found.");
+        assert_eq!(e.status(), Some(404));
+        let e = error_from("/n".into(), 502, "<html>bad gateway</html>".into());
+        assert!(matches!(e, ApiError::Status { status: 502, .. }));
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable pieces, each with explicit props.
+
+pub mod common;
+pub mod dialog;
+pub mod layout;
+pub mod login_form;
+pub mod network_delete;
+pub mod network_form;

@@ -1,0 +1,8 @@
+use leptos::prelude::*;
+
+use super::NotBuiltYet;
+
+#[component]
+pub fn FloatingIps() -> impl IntoView {
+    view! { <NotBuiltYet title="Floating IPs" /> }
+}

@@ -1,0 +1,84 @@
+//! `/login`: exchange a token for a session, then go back where the user was.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::api;
+use crate::components::login_form::{Credentials, LoginForm};
+use crate::state::config::{Config, ConfigState};
+use crate::state::session::{safe_next, Session, SessionContext, SignedOutReason};
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let config = expect_context::<Config>();
+    let session = expect_context::<SessionContext>();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let next = move || safe_next(query.read().get("next").as_deref());
+
+    let sign_in = Action::new_local(move |c: &Credentials| {
+        let c = c.clone();
+        async move {
+            let url = absolute_url(&c.identity_url);
+            let access = api::identity::authenticate(&url, &c.token).await.map_err(|e| match e.status() {
+                Some(401) => "The cloud did not accept this token. Check that it is complete and not expired.".to_owned(),
+                _ => e.to_string(),
+            })?;
+            Session::from_access(&url, &c.token, &access, c.remember)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = sign_in.value().get() {
+            session.sign_in(s);
+            navigate(&next(), NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
+    let busy = sign_in.pending();
+    let initial_url = Signal::derive(move || config.current().identity_url.map(|u| absolute_url(&u)).unwrap_or_default());
+    let clouds = Signal::derive(move || config.current().clouds);
+
+    view! {
+        <main id="main" class="centered">
+            <section class="card narrow" aria-labelledby="login-title">
+                <h1 id="login-title">"Sign in to " {move || config.current().title}</h1>
+                {move || match session.signed_out_reason() {
+                    Some(SignedOutReason::Expired) => {
+                        Some(view! { <p class="notice">"Your session has ended. Sign in again to continue."</p> }.into_any())
+                    }
+                    Some(SignedOutReason::SignedOut) => {
+                        Some(view! { <p class="notice">"You have signed out."</p> }.into_any())
+                    }
+                    None => None,
+                }}
+                {move || match config.0.get() {
+                    ConfigState::Failed(message) => Some(view! {
+                        <p class="form-error" role="alert">
+                            {message} " Enter your cloud's identity URL below."
+                        </p>
+                    }),
+                    _ => None,
+                }}
+                <LoginForm
+                    initial_url=initial_url
+                    clouds=clouds
+                    busy=busy
+                    error=error
+                    on_submit=Callback::new(move |c| {
+                        sign_in.dispatch_local(c);
+                    })
+                />
+            </section>
+        </main>
+    }
+}
+
+/// Resolve a relative identity URL (as `config.json` may give) against this page.
+fn absolute_url(url: &str) -> String {
+    let base = web_sys::window().and_then(|w| w.location().href().ok());
+    match base.and_then(|b| web_sys::Url::new_with_base(url, &b).ok()) {
+        Some(u) => u.href().trim_end_matches('/').to_owned(),
+        None => url.to_owned(),
+    }
+}

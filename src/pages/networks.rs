@@ -1,0 +1,355 @@
+//! `/networks`: every network the user can see, with subnets and connected
+//! servers; sort and filter live in the URL so a link reproduces the view.
+//! Create (with subnet and project), rename in place, dependency-aware delete.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use nephele_model::network::Network;
+
+use crate::api::cloud::NewNetwork;
+use crate::api::explain::Context;
+use crate::api::ApiError;
+use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
+use crate::components::network_delete::DeleteNetworkDialog;
+use crate::components::network_form::{NetworkForm, ProjectChoice};
+use crate::state::notify::Announcer;
+use crate::state::session::SessionContext;
+use crate::state::store::{Row, Store};
+
+/// Columns the table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Id,
+    Status,
+    Type,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> SortKey {
+        match s {
+            "id" => SortKey::Id,
+            "status" => SortKey::Status,
+            "type" => SortKey::Type,
+            _ => SortKey::Name,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Id => "id",
+            SortKey::Status => "status",
+            SortKey::Type => "type",
+        }
+    }
+}
+
+/// Filter by a case-insensitive match on name, id, type or CIDR, then sort.
+pub fn arrange(mut nets: Vec<(Network, Vec<String>)>, query: &str, key: SortKey, descending: bool) -> Vec<String> {
+    let q = query.trim().to_lowercase();
+    if !q.is_empty() {
+        nets.retain(|(n, cidrs)| {
+            n.name.to_lowercase().contains(&q)
+                || n.id == q
+                || n.kind.to_lowercase().contains(&q)
+                || cidrs.iter().any(|c| c.contains(&q))
+                || (q == "public" && n.public)
+                || (q == "private" && !n.public)
+        });
+    }
+    let numeric = |id: &str| id.parse::<u64>().unwrap_or(u64::MAX);
+    nets.sort_by(|(a, _), (b, _)| {
+        let primary = match key {
+            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            SortKey::Id => std::cmp::Ordering::Equal,
+            SortKey::Status => a.status.cmp(&b.status),
+            SortKey::Type => a.kind.cmp(&b.kind),
+        };
+        primary.then_with(|| numeric(&a.id).cmp(&numeric(&b.id)))
+    });
+    if descending {
+        nets.reverse();
+    }
+    nets.into_iter().map(|(n, _)| n.id).collect()
+}
+
+/// The projects a network can be charged to, with private networks left.
+pub fn project_choices(store: &Store, session: &SessionContext) -> Vec<ProjectChoice> {
+    let quotas = store.quotas.get();
+    let mut ids: Vec<String> = session.get().map(|s| s.projects).unwrap_or_default();
+    if let Some(q) = &quotas {
+        for id in q.keys() {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+    }
+    let user = session.get().map(|s| s.user_id).unwrap_or_default();
+    ids.into_iter()
+        .map(|id| {
+            let available = quotas
+                .as_ref()
+                .and_then(|q| q.get(&id))
+                .and_then(|r| r.get("cyclades.network.private"))
+                .map(|e| e.available());
+            let name = if id == user { "Personal (system project)".to_owned() } else { store.project_name(&id) };
+            ProjectChoice { id, name, available }
+        })
+        .collect()
+}
+
+#[component]
+pub fn Networks() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let session = expect_context::<SessionContext>();
+    let announcer = expect_context::<Announcer>();
+    let query = use_query_map();
+    let navigate = use_navigate();
+
+    let load = LocalResource::new(move || async move {
+        let (nets, subnets, ports, servers, ips) = futures::join!(
+            store.load_networks(),
+            store.load_subnets(),
+            store.load_ports(),
+            store.load_servers(),
+            store.load_floating_ips()
+        );
+        // Quotas and project names help, but the list stands without them.
+        let _ = futures::join!(store.load_quotas(), store.load_projects());
+        nets.and(subnets).and(ports).and(servers).and(ips)
+    });
+    let refreshing = Signal::derive(move || load.get().is_none());
+
+    let q = move || query.read().get("q").unwrap_or_default();
+    let sort = move || SortKey::parse(&query.read().get("sort").unwrap_or_default());
+    let descending = move || query.read().get("dir").as_deref() == Some("desc");
+    let set_query = Callback::new(move |(q, sort, desc): (String, SortKey, bool)| {
+        let mut parts = Vec::new();
+        if !q.is_empty() {
+            parts.push(format!("q={}", js_sys::encode_uri_component(&q)));
+        }
+        if sort != SortKey::Name {
+            parts.push(format!("sort={}", sort.as_str()));
+        }
+        if desc {
+            parts.push("dir=desc".to_owned());
+        }
+        let url = if parts.is_empty() { "/networks".to_owned() } else { format!("/networks?{}", parts.join("&")) };
+        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    });
+
+    let cidrs_of = move |n: &Network| -> Vec<String> {
+        n.subnets.iter().filter_map(|s| store.subnets.get(s).map(|s| s.cidr)).collect()
+    };
+    let ordered = Memo::new(move |_| {
+        let nets = store.networks.values().into_iter().map(|n| {
+            let c = cidrs_of(&n);
+            (n, c)
+        });
+        arrange(nets.collect(), &q(), sort(), descending())
+    });
+    let rows = move || {
+        let rows = store.networks.rows();
+        ordered.get().into_iter().filter_map(|id| rows.iter().find(|r| r.id == id).cloned()).collect::<Vec<_>>()
+    };
+
+    let creating = RwSignal::new(false);
+    let create = Action::new_local(move |new: &NewNetwork| {
+        let new = new.clone();
+        async move { store.cloud.create_network(&new).await }
+    });
+    let create_error = RwSignal::new(None::<ApiError>);
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(network)) => {
+            announcer.announce(format!("Network “{}” created.", network.name));
+            store.networks.upsert(network);
+            creating.set(false);
+            create_error.set(None);
+            spawn_local(async move {
+                let _ = futures::join!(store.load_subnets(), store.load_quotas());
+            });
+        }
+        Some(Err(e)) => create_error.set(Some(e)),
+        None => {}
+    });
+    let network_limit = move || {
+        let project = session.get().and_then(|s| s.default_project);
+        store.quotas.with(|q| {
+            q.as_ref()
+                .and_then(|q| q.get(project.as_deref()?))
+                .and_then(|r| r.get("cyclades.network.private"))
+                .map(|e| e.limit)
+        })
+    };
+
+    let deleting = RwSignal::new(None::<Network>);
+    let header = move |key: SortKey, label: &'static str| {
+        let aria = move || {
+            if sort() == key {
+                if descending() { "descending" } else { "ascending" }
+            } else {
+                "none"
+            }
+        };
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=move |_| {
+                    let desc = sort() == key && !descending();
+                    set_query.run((q(), key, desc));
+                }>
+                    {label}
+                    <span class="sort-mark" aria-hidden="true">
+                        {move || if sort() != key { "" } else if descending() { " ▼" } else { " ▲" }}
+                    </span>
+                </button>
+            </th>
+        }
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Networks"</h1>
+                <div class="toolbar">
+                    <Freshness
+                        updated_at=Signal::derive(move || store.networks.updated_at.get())
+                        busy=refreshing
+                        on_refresh=Callback::new(move |_| load.refetch())
+                    />
+                    <button type="button" class="button primary" on:click=move |_| creating.set(true)
+                        disabled=move || creating.get()>
+                        "Create network"
+                    </button>
+                </div>
+            </div>
+            <Show when=move || creating.get()>
+                <NetworkForm
+                    projects=Signal::derive(move || project_choices(&store, &session))
+                    default_project=Signal::derive(move || session.get().and_then(|s| s.default_project))
+                    busy=create.pending()
+                    on_submit=Callback::new(move |n| { create.dispatch_local(n); })
+                    on_cancel=Callback::new(move |_| { creating.set(false); create_error.set(None); })
+                />
+                {move || create_error.get().map(|e| view! {
+                    <FaultView error=e context=Context { network_limit: network_limit(), ..Context::default() } />
+                })}
+            </Show>
+            <div class="filters">
+                <label for="net-filter" class="visually-hidden">"Filter networks"</label>
+                <input id="net-filter" type="search" placeholder="Filter by name, id, type, CIDR, public/private"
+                    prop:value=q on:input=move |ev| set_query.run((event_target_value(&ev), sort(), descending())) />
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading networks…"</p> }>
+                <ErrorBoundary fallback=errors_view>
+                    {move || Suspend::new(async move {
+                        load.await.map(|_| view! {
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <caption class="visually-hidden">"Networks"</caption>
+                                    <thead>
+                                        <tr>
+                                            {header(SortKey::Name, "Name")}
+                                            {header(SortKey::Id, "ID")}
+                                            {header(SortKey::Type, "Type")}
+                                            {header(SortKey::Status, "Status")}
+                                            <th scope="col">"Access"</th>
+                                            <th scope="col">"Subnets"</th>
+                                            <th scope="col">"Connected servers"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        <For each=rows key=|r| r.id.clone() let:row>
+                                            <NetworkRow row=row on_delete=Callback::new(move |n| deleting.set(Some(n))) />
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || ordered.with(Vec::is_empty)>
+                                <p class="empty">
+                                    {move || if q().is_empty() { "You have no networks yet." } else { "No network matches this filter." }}
+                                </p>
+                            </Show>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <DeleteNetworkDialog target=deleting on_deleted=Callback::new(|_| ()) />
+        </section>
+    }
+}
+
+#[component]
+fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let net = row.value;
+    let id = row.id.clone();
+    let href = format!("/networks/{}", id);
+    let subnets = move || {
+        net.with(|n| n.subnets.clone())
+            .into_iter()
+            .map(|s| store.subnets.get(&s).map(|s| s.cidr).unwrap_or(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let net_id = id.clone();
+    let servers = move || {
+        let mut names: Vec<String> = store
+            .ports
+            .values()
+            .into_iter()
+            .filter(|p| p.network_id == net_id)
+            .filter_map(|p| p.device_id.map(|d| (d, p.status)))
+            .map(|(d, status)| {
+                let name = store.server_name(&d);
+                if status == "ACTIVE" { name } else { format!("{name} ({})", status.to_lowercase()) }
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names.join(", ")
+    };
+    let name = move || net.with(|n| if n.name.is_empty() { "(no name)".to_owned() } else { n.name.clone() });
+    view! {
+        <tr>
+            <th scope="row"><A href=href>{name}</A></th>
+            <td class="mono">{id.clone()}<CopyButton text=id.clone() label=format!("network id {id}") /></td>
+            <td>{move || net.with(|n| n.kind.clone())}</td>
+            <td><StatusBadge status=Signal::derive(move || net.with(|n| n.status.clone())) /></td>
+            <td>{move || if net.with(|n| n.public) { "Public" } else { "Private" }}</td>
+            <td class="mono">{subnets}</td>
+            <td>{servers}</td>
+            <td class="actions">
+                <button type="button" class="button danger"
+                    on:click=move |_| on_delete.run(net.get_untracked())
+                    aria-label=move || format!("Delete network {}", net.with(|n| if n.name.is_empty() { n.id.clone() } else { n.name.clone() }))>
+                    "Delete"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(id: &str, name: &str, status: &str, public: bool) -> (Network, Vec<String>) {
+        (Network { id: id.into(), name: name.into(), status: status.into(), public, kind: "MAC_FILTERED".into(), ..Network::default() }, vec![])
+    }
+
+    #[test]
+    fn filters_and_sorts() {
+        let nets = vec![net("1", "public_network", "ACTIVE", true), net("10", "b-lan", "ACTIVE", false), net("2", "A-lan", "ERROR", false)];
+        assert_eq!(arrange(nets.clone(), "", SortKey::Name, false), ["2", "10", "1"]);
+        assert_eq!(arrange(nets.clone(), "", SortKey::Id, false), ["1", "2", "10"]);
+        assert_eq!(arrange(nets.clone(), "", SortKey::Id, true), ["10", "2", "1"]);
+        assert_eq!(arrange(nets.clone(), "", SortKey::Status, false), ["1", "10", "2"]);
+        assert_eq!(arrange(nets.clone(), "LAN", SortKey::Name, false), ["2", "10"]);
+        assert_eq!(arrange(nets.clone(), "private", SortKey::Id, false), ["2", "10"]);
+        assert_eq!(arrange(nets, "1", SortKey::Id, false), ["1"]);
+    }
+}

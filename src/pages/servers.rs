@@ -1,0 +1,8 @@
+use leptos::prelude::*;
+
+use super::NotBuiltYet;
+
+#[component]
+pub fn Servers() -> impl IntoView {
+    view! { <NotBuiltYet title="Servers" /> }
+}

@@ -1,0 +1,69 @@
+//! A coarse clock for "updated 5 s ago" and elapsed times: one timer for the app,
+//! ticking once a second; only the texts that read it re-render.
+
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct Clock {
+    now: RwSignal<f64>,
+}
+
+impl Clock {
+    pub fn start() -> Clock {
+        let now = RwSignal::new(js_sys::Date::now());
+        let timer = Interval::new(1000, move || now.set(js_sys::Date::now()));
+        // The clock lives as long as the page.
+        timer.forget();
+        Clock { now }
+    }
+
+    /// A clock that only moves when told (component tests).
+    pub fn fixed(at: f64) -> Clock {
+        Clock { now: RwSignal::new(at) }
+    }
+
+    pub fn set(&self, at: f64) {
+        self.now.set(at);
+    }
+
+    pub fn now(&self) -> f64 {
+        self.now.get()
+    }
+}
+
+/// "just now", "5 s ago", "3 min ago", "2 h ago".
+pub fn ago(ms: f64) -> String {
+    let s = (ms / 1000.0).max(0.0).floor() as u64;
+    match s {
+        0..=1 => "just now".into(),
+        2..=59 => format!("{s} s ago"),
+        60..=3599 => format!("{} min ago", s / 60),
+        _ => format!("{} h ago", s / 3600),
+    }
+}
+
+/// "3 s", "1 min 5 s".
+pub fn elapsed(ms: f64) -> String {
+    let s = (ms / 1000.0).max(0.0).floor() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_times() {
+        assert_eq!(ago(400.0), "just now");
+        assert_eq!(ago(5_200.0), "5 s ago");
+        assert_eq!(ago(185_000.0), "3 min ago");
+        assert_eq!(ago(7_300_000.0), "2 h ago");
+        assert_eq!(elapsed(3_900.0), "3 s");
+        assert_eq!(elapsed(65_000.0), "1 min 5 s");
+    }
+}

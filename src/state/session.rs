@@ -1,0 +1,176 @@
+//! The signed-in user: identity URL, token, user, projects and API endpoints.
+//!
+//! Kept in `sessionStorage` (gone when the tab closes) unless the user ticked
+//! "remember me", then in `localStorage`. It is never put in a URL or a log.
+
+use leptos::prelude::*;
+use nephele_model::identity::{Access, Endpoints};
+use serde::{Deserialize, Serialize};
+
+const STORAGE_KEY: &str = "nephele.session";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub identity_url: String,
+    pub token: String,
+    pub user_id: String,
+    pub user_name: String,
+    /// Projects the user is a member of (UUIDs).
+    pub projects: Vec<String>,
+    /// The project new resources are charged to unless another is chosen.
+    pub default_project: Option<String>,
+    pub endpoints: Endpoints,
+    /// When the token expires, as the identity service said (ISO 8601).
+    pub expires: Option<String>,
+    pub remember: bool,
+}
+
+impl Session {
+    /// Build a session from the identity service's answer.
+    pub fn from_access(identity_url: &str, token: &str, access: &Access, remember: bool) -> Result<Session, String> {
+        let user = access.user.as_ref().ok_or("The identity service did not say who this token belongs to.")?;
+        let endpoints = access.endpoints().map_err(|e| format!("This cloud cannot be used: {e}."))?;
+        let token_info = access.token.as_ref();
+        Ok(Session {
+            identity_url: identity_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            user_id: user.id.clone(),
+            user_name: user.name.clone().unwrap_or_else(|| user.id.clone()),
+            projects: user.projects.clone(),
+            default_project: token_info.and_then(|t| t.tenant.as_ref()).map(|t| t.id.clone()),
+            endpoints,
+            expires: token_info.and_then(|t| t.expires.clone()),
+            remember,
+        })
+    }
+}
+
+/// Why the user was sent back to the login page, shown there.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignedOutReason {
+    SignedOut,
+    Expired,
+}
+
+/// The session, provided by `App`. A 401 from any call ends it here, in one place.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    session: RwSignal<Option<Session>>,
+    reason: RwSignal<Option<SignedOutReason>>,
+}
+
+impl SessionContext {
+    /// Restore the session from browser storage, if any.
+    pub fn restore() -> SessionContext {
+        let stored = [session_storage(), local_storage()]
+            .into_iter()
+            .flatten()
+            .find_map(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|json| serde_json::from_str::<Session>(&json).ok());
+        SessionContext { session: RwSignal::new(stored), reason: RwSignal::new(None) }
+    }
+
+    /// A context with this session and no storage behind it (component tests).
+    pub fn with(session: Option<Session>) -> SessionContext {
+        SessionContext { session: RwSignal::new(session), reason: RwSignal::new(None) }
+    }
+
+    pub fn get(&self) -> Option<Session> {
+        self.session.get()
+    }
+
+    pub fn get_untracked(&self) -> Option<Session> {
+        self.session.get_untracked()
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.session.with(Option::is_some)
+    }
+
+    pub fn signed_out_reason(&self) -> Option<SignedOutReason> {
+        self.reason.get()
+    }
+
+    pub fn sign_in(&self, session: Session) {
+        clear_storage();
+        let storage = if session.remember { local_storage() } else { session_storage() };
+        if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(&session)) {
+            let _ = storage.set_item(STORAGE_KEY, &json);
+        }
+        self.reason.set(None);
+        self.session.set(Some(session));
+    }
+
+    pub fn sign_out(&self, reason: SignedOutReason) {
+        clear_storage();
+        self.reason.set(Some(reason));
+        self.session.set(None);
+    }
+}
+
+fn clear_storage() {
+    for storage in [session_storage(), local_storage()].into_iter().flatten() {
+        let _ = storage.remove_item(STORAGE_KEY);
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Where to go after login: only a path inside this portal, never another site
+/// (`//evil.example` is a host, not a path) and never back to the login page.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.starts_with("/login") => {
+            p.to_owned()
+        }
+        _ => "/networks".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nephele_model::identity::TokenResponse;
+
+    const ANSWER: &str = r#"{"access": {
+      "token": {"id": "tok", "expires": "2030-01-01T00:00:00+00:00", "tenant": {"id": "u-1", "name": "Demo"}},
+      "user": {"id": "u-1", "name": "Demo User", "projects": ["u-1", "p-2"]},
+      "serviceCatalog": [
+        {"name": "cyclades_network", "type": "network", "endpoints": [{"versionId": "v2.0", "publicURL": "http://h/network"}]},
+        {"name": "cyclades_compute", "type": "compute", "endpoints": [{"versionId": "v2.0", "publicURL": "http://h/compute/v2.0"}]},
+        {"name": "astakos_account", "type": "account", "endpoints": [{"versionId": "v1.0", "publicURL": "http://h/account/v1.0"}]}
+      ]}}"#;
+
+    #[test]
+    fn session_from_identity_answer() {
+        let access = serde_json::from_str::<TokenResponse>(ANSWER).unwrap().access;
+        let s = Session::from_access("http://h/identity/v2.0/", "tok", &access, false).unwrap();
+        assert_eq!(s.identity_url, "http://h/identity/v2.0");
+        assert_eq!(s.user_name, "Demo User");
+        assert_eq!(s.default_project.as_deref(), Some("u-1"));
+        assert_eq!(s.endpoints.network, "http://h/network/v2.0");
+        assert_eq!(s.projects, ["u-1", "p-2"]);
+    }
+
+    #[test]
+    fn catalog_without_network_is_explained() {
+        let mut access = serde_json::from_str::<TokenResponse>(ANSWER).unwrap().access;
+        access.service_catalog.retain(|s| s.kind != "network");
+        let err = Session::from_access("http://h", "tok", &access, false).unwrap_err();
+        assert!(err.contains("no 'network' service"), "{err}");
+    }
+
+    #[test]
+    fn next_stays_inside_the_portal() {
+        assert_eq!(safe_next(Some("/ports?sort=status")), "/ports?sort=status");
+        for bad in [None, Some(""), Some("//evil.example/x"), Some("/\\evil"), Some("https://evil"), Some("/login?next=/x")] {
+            assert_eq!(safe_next(bad), "/networks", "{bad:?}");
+        }
+    }
+}

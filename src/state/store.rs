@@ -1,0 +1,263 @@
+//! The cloud's objects as the portal holds them: one keyed collection per kind,
+//! each row its own signal, so a status change re-renders one row and nothing
+//! else. Pages load into these collections; the poller updates them.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use nephele_model::account::Project;
+use nephele_model::floating_ip::FloatingIp;
+use nephele_model::network::Network;
+use nephele_model::port::Port;
+use nephele_model::quota::Quotas;
+use nephele_model::server::Server;
+use nephele_model::subnet::Subnet;
+
+use crate::api::cloud::Cloud;
+use crate::api::ApiError;
+
+/// Objects with an id.
+pub trait Keyed {
+    fn key(&self) -> &str;
+}
+
+macro_rules! keyed {
+    ($($t:ty),*) => {$(impl Keyed for $t { fn key(&self) -> &str { &self.id } })*};
+}
+keyed!(Network, Subnet, Port, Server, FloatingIp);
+
+/// One row: its id and a signal with the object.
+pub struct Row<T: Send + Sync + 'static> {
+    pub id: String,
+    pub value: RwSignal<T>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Row<T> {
+    fn clone(&self) -> Self {
+        Row { id: self.id.clone(), value: self.value }
+    }
+}
+
+/// A keyed list: membership is one signal, each row another.
+pub struct Collection<T: Send + Sync + 'static> {
+    rows: RwSignal<Vec<Row<T>>>,
+    /// When the list was last loaded in full (ms since the epoch).
+    pub updated_at: RwSignal<Option<f64>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Collection<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Send + Sync + 'static> Copy for Collection<T> {}
+
+impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
+    pub fn new() -> Self {
+        Collection { rows: RwSignal::new(Vec::new()), updated_at: RwSignal::new(None) }
+    }
+
+    /// The rows, tracking membership only.
+    pub fn rows(&self) -> Vec<Row<T>> {
+        self.rows.get()
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.updated_at.with(Option::is_some)
+    }
+
+    /// Every object, tracking every row.
+    pub fn values(&self) -> Vec<T> {
+        self.rows.with(|rows| rows.iter().map(|r| r.value.get()).collect())
+    }
+
+    /// Every object, without tracking.
+    pub fn values_untracked(&self) -> Vec<T> {
+        self.rows.with_untracked(|rows| rows.iter().map(|r| r.value.get_untracked()).collect())
+    }
+
+    pub fn get(&self, id: &str) -> Option<T> {
+        self.rows.with(|rows| rows.iter().find(|r| r.id == id).map(|r| r.value.get()))
+    }
+
+    pub fn get_untracked(&self, id: &str) -> Option<T> {
+        self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == id).map(|r| r.value.get_untracked()))
+    }
+
+    /// Replace the whole list with a fresh answer: unchanged rows are not
+    /// touched, changed rows update their own signal, and membership changes only
+    /// when ids come or go.
+    pub fn replace_all(&self, items: Vec<T>) {
+        let mut by_id: HashMap<String, RwSignal<T>> =
+            self.rows.with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value)).collect());
+        let same_members = self.rows.with_untracked(|rows| {
+            rows.len() == items.len() && rows.iter().zip(&items).all(|(r, i)| r.id == i.key())
+        });
+        let mut next = Vec::with_capacity(items.len());
+        for item in items {
+            let id = item.key().to_owned();
+            let value = match by_id.remove(&id) {
+                Some(signal) => {
+                    if signal.with_untracked(|old| old != &item) {
+                        signal.set(item);
+                    }
+                    signal
+                }
+                None => RwSignal::new(item),
+            };
+            next.push(Row { id, value });
+        }
+        if !same_members {
+            self.rows.set(next);
+        }
+        self.updated_at.set(Some(js_sys::Date::now()));
+    }
+
+    /// Add an object, or update it in place.
+    pub fn upsert(&self, item: T) {
+        let existing = self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == item.key()).map(|r| r.value));
+        match existing {
+            Some(signal) => {
+                if signal.with_untracked(|old| old != &item) {
+                    signal.set(item);
+                }
+            }
+            None => {
+                let id = item.key().to_owned();
+                self.rows.update(|rows| {
+                    let at = rows.partition_point(|r| id_order(&r.id, &id));
+                    rows.insert(at, Row { id, value: RwSignal::new(item) });
+                });
+            }
+        }
+    }
+
+    pub fn remove(&self, id: &str) {
+        if self.rows.with_untracked(|rows| rows.iter().any(|r| r.id == id)) {
+            self.rows.update(|rows| rows.retain(|r| r.id != id));
+        }
+    }
+}
+
+impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Default for Collection<T> {
+    fn default() -> Self {
+        Collection::new()
+    }
+}
+
+/// Synnefo lists objects by numeric id: keep inserted rows in that order.
+fn id_order(a: &str, b: &str) -> bool {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x < y,
+        _ => a < b,
+    }
+}
+
+/// Everything the portal knows about the cloud, provided by `App`.
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub cloud: Cloud,
+    pub networks: Collection<Network>,
+    pub subnets: Collection<Subnet>,
+    pub ports: Collection<Port>,
+    pub servers: Collection<Server>,
+    pub floating_ips: Collection<FloatingIp>,
+    pub quotas: RwSignal<Option<Quotas>>,
+    pub projects: RwSignal<Vec<Project>>,
+    /// Ports the user asked to delete that still exist, with when it was asked.
+    pub deleting: RwSignal<HashMap<String, f64>>,
+}
+
+impl Store {
+    pub fn new(cloud: Cloud) -> Store {
+        Store {
+            cloud,
+            networks: Collection::new(),
+            subnets: Collection::new(),
+            ports: Collection::new(),
+            servers: Collection::new(),
+            floating_ips: Collection::new(),
+            quotas: RwSignal::new(None),
+            projects: RwSignal::new(Vec::new()),
+            deleting: RwSignal::new(HashMap::new()),
+        }
+    }
+
+    pub async fn load_networks(&self) -> Result<(), ApiError> {
+        let list = self.cloud.networks().await?;
+        self.networks.replace_all(list);
+        Ok(())
+    }
+
+    pub async fn load_subnets(&self) -> Result<(), ApiError> {
+        let list = self.cloud.subnets().await?;
+        self.subnets.replace_all(list);
+        Ok(())
+    }
+
+    pub async fn load_ports(&self) -> Result<(), ApiError> {
+        let list = self.cloud.ports().await?;
+        self.apply_ports(list);
+        Ok(())
+    }
+
+    /// A full port list: ports we were deleting that are gone are forgotten.
+    pub fn apply_ports(&self, list: Vec<Port>) {
+        let gone: Vec<String> = self
+            .deleting
+            .with_untracked(|d| d.keys().filter(|id| !list.iter().any(|p| &&p.id == id)).cloned().collect());
+        if !gone.is_empty() {
+            self.deleting.update(|d| d.retain(|id, _| !gone.contains(id)));
+        }
+        self.ports.replace_all(list);
+    }
+
+    pub async fn load_servers(&self) -> Result<(), ApiError> {
+        let list = self.cloud.servers().await?;
+        self.servers.replace_all(list);
+        Ok(())
+    }
+
+    pub async fn load_floating_ips(&self) -> Result<(), ApiError> {
+        let list = self.cloud.floating_ips().await?;
+        self.floating_ips.replace_all(list);
+        Ok(())
+    }
+
+    pub async fn load_quotas(&self) -> Result<(), ApiError> {
+        let quotas = self.cloud.quotas().await?;
+        self.quotas.set(Some(quotas));
+        Ok(())
+    }
+
+    /// Projects only name things: a cloud that does not answer leaves ids shown.
+    pub async fn load_projects(&self) -> Result<(), ApiError> {
+        let projects = self.cloud.projects().await?;
+        self.projects.set(projects);
+        Ok(())
+    }
+
+    /// A project's name, or its id when unknown.
+    pub fn project_name(&self, id: &str) -> String {
+        self.projects
+            .with(|ps| ps.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// A server's name, or its id when unknown.
+    pub fn server_name(&self, id: &str) -> String {
+        self.servers.get(id).map(|s| s.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("server {id}"))
+    }
+
+    /// Mark a port as being deleted: the poller watches it until it is gone.
+    pub fn mark_deleting(&self, port_id: &str) {
+        self.deleting.update(|d| {
+            d.insert(port_id.to_owned(), js_sys::Date::now());
+        });
+    }
+
+    pub fn is_deleting(&self, port_id: &str) -> bool {
+        self.deleting.with(|d| d.contains_key(port_id))
+    }
+}

@@ -1,0 +1,64 @@
+//! The app shell in a real browser against nephele-cloud: login redirect and
+//! return, navigation by clicking, deep links, the not-found page, sign-out.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use support::Harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_login_navigation_deep_link_and_not_found() {
+    Harness::start("shell").await.run(|page| async move {
+        // Without a session every page sends you to login, remembering where you were going.
+        page.goto("/ports").await;
+        page.wait_path("/login?next=%2Fports").await;
+        page.wait_text("h1", "Sign in to Nephele").await;
+        page.screenshots("login").await;
+
+        // A wrong token is refused in plain words and nothing else happens.
+        page.fill("API token", "not-a-real-token").await;
+        page.click_text("button", "Sign in").await;
+        page.wait_text("[role=alert]", "did not accept this token").await;
+        assert_eq!(page.path().await, "/login?next=%2Fports");
+
+        // The right one brings you back to the page you asked for.
+        page.sign_in().await;
+        page.wait_path("/ports").await;
+        page.wait_text("main h1", "Ports").await;
+
+        // Navigation by clicking, every page once.
+        for (label, path) in [
+            ("Networks", "/networks"),
+            ("Servers", "/servers"),
+            ("Floating IPs", "/ips"),
+            ("Quotas", "/quotas"),
+            ("Ports", "/ports"),
+        ] {
+            page.click_text("nav a", label).await;
+            page.wait_path(path).await;
+            page.wait_text("main h1", label).await;
+            page.wait_text("nav a[aria-current=page]", label).await;
+            page.screenshot(&format!("shell{}", path.replace('/', "-"))).await;
+        }
+
+        // Deep links work (the server falls back to index.html) and keep the session.
+        page.goto("/networks/2").await;
+        page.wait_text("main h1", "Network 2").await;
+        page.goto("/quotas").await;
+        page.wait_text("main h1", "Quotas").await;
+
+        // Unknown pages say so.
+        page.goto("/no/such/page").await;
+        page.wait_text("h1", "Page not found").await;
+        page.wait_text("main code", "/no/such/page").await;
+        page.screenshots("not-found").await;
+
+        // Signing out ends the session: protected pages send you to login again.
+        page.goto("/networks").await;
+        page.click_text("button", "Sign out").await;
+        page.wait_text(".notice", "You have signed out.").await;
+        page.goto("/servers").await;
+        page.wait_path("/login?next=%2Fservers").await;
+    })
+    .await;
+}

@@ -1,0 +1,295 @@
+//! End-to-end harness: nephele-cloud in-process (demo seed, release `dist/`),
+//! chromedriver on a free port, Chromium headless, and helpers that wait for
+//! conditions instead of sleeping. A failing test leaves a screenshot under
+//! `target/screenshots/` named `FAILED-<test>.png`.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+pub const DEMO_TOKEN_FALLBACK: &str = "demo-token-0123456789";
+const WAIT: Duration = Duration::from_secs(15);
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo user's token, read from the seed like `make run` does.
+pub fn demo_token() -> String {
+    let seed = std::fs::read_to_string(repo_root().join("demo/seed.toml")).unwrap_or_default();
+    seed.lines()
+        .find_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("token")?.trim_start().strip_prefix('=')?.trim();
+            Some(rest.trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| DEMO_TOKEN_FALLBACK.to_owned())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One browser session against one fresh cloud.
+#[derive(Clone)]
+pub struct Page {
+    pub client: Client,
+    pub base: String,
+    pub name: String,
+}
+
+pub struct Harness {
+    pub page: Page,
+    pub cloud: Option<nephele_cloud::Running>,
+    _driver: Driver,
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+impl Harness {
+    pub async fn start(name: &str) -> Harness {
+        Harness::start_with(name, nephele_cloud::Options::default()).await
+    }
+
+    /// Start with these options; listen, seed and dist are filled in.
+    pub async fn start_with(name: &str, mut options: nephele_cloud::Options) -> Harness {
+        let dist = repo_root().join("dist");
+        assert!(
+            dist.join("index.html").is_file(),
+            "dist/ is not built: run `trunk build --release` first (make test does)"
+        );
+        options.listen = "127.0.0.1:0".parse().expect("loopback address");
+        options.seed.get_or_insert_with(|| repo_root().join("demo/seed.toml"));
+        options.dist = Some(dist);
+        let cloud = nephele_cloud::start(options).await.expect("nephele-cloud starts");
+        let base = cloud.url();
+
+        let port = free_port();
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (apt-get install chromium-driver; make test installs it)");
+        let driver = Driver(driver);
+
+        let mut caps = fantoccini::wd::Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                         "--hide-scrollbars", "--force-device-scale-factor=1"]
+            }),
+        );
+        let deadline = Instant::now() + WAIT;
+        let client = loop {
+            let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Harness { page: Page { client, base, name: name.to_owned() }, cloud: Some(cloud), _driver: driver }
+    }
+
+    /// Run `body` against this harness; if it panics, save a screenshot of the
+    /// page as it was, then fail with the original message.
+    pub async fn run<F, Fut>(mut self, body: F)
+    where
+        F: FnOnce(Page) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let page = self.page.clone();
+        let outcome = tokio::spawn(body(page.clone())).await;
+        if outcome.is_err() {
+            page.screenshot(&format!("FAILED-{}", page.name)).await;
+        }
+        let _ = page.client.clone().close().await;
+        if let Some(cloud) = self.cloud.take() {
+            let _ = cloud.stop().await;
+        }
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+/// A Chrome DevTools command through chromedriver (to emulate dark mode).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+    }
+}
+
+impl Page {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&self.url(path)).await.unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// The current path and query, e.g. `/login?next=%2Fnetworks`.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current URL");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    pub async fn wait_path(&self, expected: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let now = self.path().await;
+            if now == expected {
+                return;
+            }
+            assert!(Instant::now() < deadline, "expected to be at {expected}, still at {now}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until an element matching `css` contains `text`; returns its text.
+    pub async fn wait_text(&self, css: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::from("(no such element)");
+        loop {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for el in elements {
+                    if let Ok(t) = el.text().await {
+                        if t.contains(text) {
+                            return t;
+                        }
+                        last = t;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "no {css:?} containing {text:?}; last seen: {last:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Click the link or button whose accessible text is `text`.
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for el in elements {
+                    if el.text().await.map(|t| t.trim() == text).unwrap_or(false) {
+                        el.click().await.unwrap_or_else(|e| panic!("click {text:?}: {e}"));
+                        return;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "no {css:?} with text {text:?} to click");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Type into the input labelled `label` (found through its `<label for>`).
+    pub async fn fill(&self, label: &str, value: &str) {
+        let id = self
+            .client
+            .execute(
+                "const l = [...document.querySelectorAll('label')].find(l => l.textContent.trim() === arguments[0]);\
+                 return l ? l.htmlFor : null;",
+                vec![json!(label)],
+            )
+            .await
+            .expect("look up label");
+        let id = id.as_str().unwrap_or_else(|| panic!("no label {label:?}")).to_owned();
+        let input = self.client.find(Locator::Id(&id)).await.unwrap_or_else(|e| panic!("input for {label:?}: {e}"));
+        input.clear().await.expect("clear input");
+        input.send_keys(value).await.expect("type");
+    }
+
+    /// Sign in as the demo user from the login page.
+    pub async fn sign_in(&self) {
+        self.wait_text("h1", "Sign in").await;
+        self.fill("API token", &demo_token()).await;
+        self.click_text("button", "Sign in").await;
+    }
+
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.expect("resize window");
+    }
+
+    pub async fn set_dark(&self, dark: bool) {
+        let value = if dark { "dark" } else { "light" };
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Emulation.setEmulatedMedia",
+                params: json!({"features": [{"name": "prefers-color-scheme", "value": value}]}),
+            })
+            .await
+            .expect("emulate prefers-color-scheme");
+    }
+
+    /// Save `target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let path = screenshot_dir().join(format!("{name}.png"));
+        match self.client.screenshot().await {
+            Ok(png) => {
+                let _ = std::fs::write(&path, png);
+            }
+            Err(e) => eprintln!("screenshot {name} failed: {e}"),
+        }
+        path
+    }
+
+    /// Screenshots at desktop and 390 px wide, light and dark.
+    pub async fn screenshots(&self, name: &str) {
+        for (size, (w, h)) in [("desktop", (1280, 900)), ("mobile", (390, 844))] {
+            self.set_size(w, h).await;
+            for dark in [false, true] {
+                self.set_dark(dark).await;
+                let theme = if dark { "dark" } else { "light" };
+                self.screenshot(&format!("{name}-{size}-{theme}")).await;
+            }
+        }
+        self.set_dark(false).await;
+        self.set_size(1280, 900).await;
+    }
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.is_file()
+}

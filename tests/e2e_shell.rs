@@ -42,8 +42,10 @@ async fn shell_login_navigation_deep_link_and_not_found() {
         }
 
         // Deep links work (the server falls back to index.html) and keep the session.
-        page.goto("/networks/2").await;
-        page.wait_text("main h1", "Network 2").await;
+        page.goto("/networks/1").await;
+        page.wait_text("main h1", "public_network").await;
+        page.goto("/networks/999").await;
+        page.wait_text("[role=alert]", "does not exist").await;
         page.goto("/quotas").await;
         page.wait_text("main h1", "Quotas").await;
 

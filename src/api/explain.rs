@@ -143,10 +143,7 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
             say("This connection to the public network was made by the cloud and cannot be removed here.", None)
         }
         (403, _) => say(format!("You are not allowed to do this: {message}"), None),
-        (404, _) => say(
-            "It no longer exists: it may have been deleted meanwhile.",
-            Some("The list has been refreshed."),
-        ),
+        (404, _) => say("This does not exist (any more): it may have been deleted meanwhile.", None),
         (400, _) if message.contains("pending") => say(
             "The server is busy with another connection change.",
             Some("Wait until its current change finishes, then try again."),
@@ -247,7 +244,7 @@ mod tests {
     #[test]
     fn everything_else() {
         assert_eq!(summary(&fault(FaultKind::Unauthorized, "Invalid token", "")), "Your session has ended.");
-        assert!(summary(&fault(FaultKind::ItemNotFound, "Network 9 not found.", "")).starts_with("It no longer exists"));
+        assert!(summary(&fault(FaultKind::ItemNotFound, "Network 9 not found.", "")).starts_with("This does not exist"));
         assert_eq!(summary(&fault(FaultKind::NotImplemented, "Updating a floating IP is not supported.", "")),
             "This cloud does not support that operation.");
         assert_eq!(summary(&fault(FaultKind::ServiceUnavailable, "Failed to allocate resources for network.", "")),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
+use crate::pages::quotas::QuotaSummary;
 use crate::state::config::Config;
 use crate::state::session::{SessionContext, SignedOutReason};
 
@@ -48,6 +49,7 @@ fn Chrome() -> impl IntoView {
                     <span>{move || config.current().title}</span>
                 </A>
                 <div class="account">
+                    <QuotaSummary />
                     <span class="user" title="Signed in as">{user_name}</span>
                     <button
                         type="button"

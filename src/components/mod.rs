@@ -6,3 +6,4 @@ pub mod layout;
 pub mod login_form;
 pub mod network_delete;
 pub mod network_form;
+pub mod ports;

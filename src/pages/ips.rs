@@ -1,8 +1,484 @@
-use leptos::prelude::*;
+//! `/ips`: floating IPs. Reserve from a pool (with the quota cost shown first),
+//! attach to a server, detach, move to another server in one action, release.
 
-use super::NotBuiltYet;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use nephele_model::floating_ip::FloatingIp;
+use nephele_model::port::Port;
+use nephele_model::quota::QuotaEntry;
+use nephele_model::usage;
+
+use crate::api::explain::Context;
+use crate::api::ApiError;
+use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
+use crate::components::dialog::Dialog;
+use crate::components::network_delete::wait_gone;
+use crate::components::ports::not_connectable;
+use crate::state::config::Config;
+use crate::state::notify::Announcer;
+use crate::state::session::SessionContext;
+use crate::state::store::{Row, Store};
+
+/// Where a floating IP stands, from its port and what we are doing with it.
+pub fn ip_state(ip: &FloatingIp, port: Option<&Port>, deleting: bool, moving: bool) -> &'static str {
+    if moving {
+        return "MOVING";
+    }
+    match (&ip.port_id, port) {
+        (None, _) => "FREE",
+        (Some(_), Some(_)) if deleting => "DETACHING",
+        (Some(_), Some(p)) if p.status == "BUILD" => "ATTACHING",
+        (Some(_), Some(p)) if p.status == "ACTIVE" => "ATTACHED",
+        (Some(_), Some(_)) => "ATTACHING",
+        (Some(_), None) => "ATTACHED",
+    }
+}
+
+/// The floating-IP holding of a project, if the cloud reported it.
+pub fn fip_quota(store: &Store, project: &str) -> Option<QuotaEntry> {
+    store.quotas.with(|q| q.as_ref()?.get(project)?.get("cyclades.floating_ip").copied())
+}
+
+/// "Floating IPs: 2 of 3 used → 3 of 3 after this".
+pub fn cost_line(e: &QuotaEntry) -> String {
+    let (after, limit) = usage::after(e, 1);
+    format!("Floating IPs: {} of {} used → {} of {} after this", e.usage + e.pending, usage::effective_limit(e), after, limit)
+}
+
+/// What the user is doing with one IP right now.
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    Attach(FloatingIp),
+    Move(FloatingIp),
+    Release(FloatingIp),
+}
 
 #[component]
 pub fn FloatingIps() -> impl IntoView {
-    view! { <NotBuiltYet title="Floating IPs" /> }
+    let store = expect_context::<Store>();
+    let session = expect_context::<SessionContext>();
+    let load = LocalResource::new(move || async move {
+        let (ips, ports, nets, servers, quotas) = futures::join!(
+            store.load_floating_ips(),
+            store.load_ports(),
+            store.load_networks(),
+            store.load_servers(),
+            store.load_quotas()
+        );
+        let _ = store.load_projects().await;
+        ips.and(ports).and(nets).and(servers).and(quotas)
+    });
+    let op = RwSignal::new(None::<Op>);
+    let moving = RwSignal::new(None::<String>);
+    let reserving = RwSignal::new(false);
+    let default_project = move || session.get().and_then(|s| s.default_project).unwrap_or_default();
+    let quota = move || fip_quota(&store, &default_project());
+    let none_left = move || quota().is_some_and(|q| usage::available(&q) == 0);
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Floating IPs"</h1>
+                <div class="toolbar">
+                    <Freshness updated_at=Signal::derive(move || store.floating_ips.updated_at.get())
+                        busy=Signal::derive(move || load.get().is_none())
+                        on_refresh=Callback::new(move |_| load.refetch()) />
+                    <button type="button" class="button primary" disabled=move || reserving.get() || none_left()
+                        aria-describedby=move || none_left().then_some("ip-quota-reason")
+                        on:click=move |_| reserving.set(true)>
+                        {move || if none_left() { "Reserve IP (quota used up)" } else { "Reserve IP" }}
+                    </button>
+                </div>
+            </div>
+            <Show when=none_left>
+                <p class="notice" id="ip-quota-reason">
+                    {move || quota().map(|q| format!("You have used all {} of your floating IPs. Release one you no longer need, or ask for more quota.", usage::effective_limit(&q)))}
+                </p>
+            </Show>
+            <Show when=move || reserving.get()>
+                <ReserveForm on_close=Callback::new(move |_| reserving.set(false)) />
+            </Show>
+            <Transition fallback=|| view! { <p class="muted">"Loading floating IPs…"</p> }>
+                <ErrorBoundary fallback=errors_view>
+                    {move || Suspend::new(async move {
+                        load.await.map(|_| view! {
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <caption class="visually-hidden">"Floating IPs"</caption>
+                                    <thead><tr>
+                                        <th scope="col">"Address"</th><th scope="col">"Pool"</th><th scope="col">"State"</th>
+                                        <th scope="col">"Server"</th><th scope="col">"Port"</th><th scope="col">"Project"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        <For each=move || store.floating_ips.rows() key=|r| r.id.clone() let:row>
+                                            <IpRow row=row moving=moving on_op=Callback::new(move |o| op.set(Some(o))) />
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || store.floating_ips.rows().is_empty()>
+                                <p class="empty">"You have no floating IPs. Reserve one to give a server a public address."</p>
+                            </Show>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <IpDialog op=op moving=moving />
+        </section>
+    }
+}
+
+#[component]
+fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback<Op>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let ip = row.value;
+    let id = row.id.clone();
+    let port = move || ip.with(|i| i.port_id.clone()).and_then(|p| store.ports.get(&p));
+    let state = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            let p = port();
+            let deleting = p.as_ref().is_some_and(|p| store.is_deleting(&p.id));
+            let is_moving = moving.with(|m| m.as_deref() == Some(id.as_str()));
+            ip.with(|i| ip_state(i, p.as_ref(), deleting, is_moving)).to_owned()
+        })
+    };
+    let server = move || {
+        ip.with(|i| i.instance_id.clone()).map(|s| format!("{} ({s})", store.server_name(&s))).unwrap_or_else(|| "—".into())
+    };
+    let pool = move || {
+        let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
+        store.networks.get(&net).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or(net)
+    };
+    let project = move || store.project_name(&ip.with(|i| i.tenant_id.clone()));
+    let address = move || ip.with(|i| i.floating_ip_address.clone());
+    let busy = move || matches!(state.get().as_str(), "ATTACHING" | "DETACHING" | "MOVING");
+    let free = move || state.get() == "FREE";
+    let act = move |make: fn(FloatingIp) -> Op| move |_| on_op.run(make(ip.get_untracked()));
+    view! {
+        <tr>
+            <th scope="row" class="mono">{address}<CopyButton text=address() label=format!("address {}", address()) /></th>
+            <td>{pool}</td>
+            <td><StatusBadge status=Signal::derive(move || state.get().to_lowercase()) /></td>
+            <td>{server}</td>
+            <td class="mono">{move || ip.with(|i| i.port_id.clone()).unwrap_or_else(|| "—".into())}</td>
+            <td>{project}</td>
+            <td class="actions">
+                <div class="actions-cell">
+                    <Show when=free fallback=move || view! {
+                        <button type="button" class="button" disabled=busy on:click=act(Op::Move)
+                            aria-label=move || format!("Move {} to another server", address())>"Move"</button>
+                        <button type="button" class="button danger" disabled=busy on:click=act(Op::Release)
+                            aria-label=move || format!("Detach and release {}", address())>"Detach and release"</button>
+                    }>
+                        <button type="button" class="button" on:click=act(Op::Attach)
+                            aria-label=move || format!("Attach {} to a server", address())>"Attach"</button>
+                        <button type="button" class="button danger" on:click=act(Op::Release)
+                            aria-label=move || format!("Release {}", address())>"Release"</button>
+                    </Show>
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+/// Detach (delete the IP's port) and wait until it is gone.
+async fn detach(store: Store, ip: &FloatingIp, give_up_ms: f64) -> Result<(), ApiError> {
+    let Some(port) = ip.port_id.clone() else { return Ok(()) };
+    match store.cloud.delete_port(&port).await {
+        Ok(()) => {
+            store.mark_deleting(&port);
+            wait_gone(store, vec![port], give_up_ms).await
+        }
+        Err(e) if e.status() == Some(404) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[component]
+fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let config = expect_context::<Config>();
+    let announcer = expect_context::<Announcer>();
+    let open = RwSignal::new(false);
+    let running = RwSignal::new(false);
+    let target = RwSignal::new(String::new());
+    let progress = RwSignal::new(Vec::<String>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    Effect::new(move |_| {
+        if op.with(Option::is_some) {
+            target.set(String::new());
+            progress.set(Vec::new());
+            error.set(None);
+            open.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && !running.get_untracked() {
+            op.set(None);
+        }
+    });
+    let ip = move || op.with(|o| match o {
+        Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
+        None => None,
+    });
+    let address = move || ip().map(|i| i.floating_ip_address).unwrap_or_default();
+    let attached = move || ip().is_some_and(|i| i.port_id.is_some());
+    let title = Signal::derive(move || match op.get() {
+        Some(Op::Attach(i)) => format!("Attach {}", i.floating_ip_address),
+        Some(Op::Move(i)) => format!("Move {} to another server", i.floating_ip_address),
+        Some(Op::Release(i)) if i.port_id.is_some() => format!("Detach and release {}", i.floating_ip_address),
+        Some(Op::Release(i)) => format!("Release {}", i.floating_ip_address),
+        None => String::new(),
+    });
+    let confirm = Signal::derive(move || match op.get() {
+        Some(Op::Attach(_)) => "Attach".to_owned(),
+        Some(Op::Move(_)) => "Move".to_owned(),
+        Some(Op::Release(i)) if i.port_id.is_some() => "Detach and release".to_owned(),
+        Some(Op::Release(_)) => "Release".to_owned(),
+        None => String::new(),
+    });
+    let needs_server = move || matches!(op.get(), Some(Op::Attach(_) | Op::Move(_)));
+    let servers = move || {
+        let current = ip().and_then(|i| i.instance_id);
+        let ports = store.ports.values();
+        // A server may hold several floating IPs, so only its state matters here.
+        store
+            .servers
+            .values()
+            .into_iter()
+            .filter(|s| Some(&s.id) != current.as_ref())
+            .map(|s| {
+                let reason = not_connectable(&s, "", &ports);
+                (s, reason)
+            })
+            .collect::<Vec<_>>()
+    };
+    let step = move |text: String| progress.update(|p| p.push(text));
+
+    let run = move || {
+        let Some(o) = op.get_untracked() else { return };
+        let server = target.get_untracked();
+        let give_up = config.current().poll.give_up_ms as f64;
+        running.set(true);
+        error.set(None);
+        progress.set(Vec::new());
+        spawn_local(async move {
+            let result: Result<String, ApiError> = async {
+                match o {
+                    Op::Attach(ip) => {
+                        let net = ip.floating_network_id.clone().unwrap_or_default();
+                        let port = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await?;
+                        store.ports.upsert(port);
+                        Ok(format!("{} is attaching to {}.", ip.floating_ip_address, store.server_name(&server)))
+                    }
+                    Op::Move(ip) => {
+                        moving.set(Some(ip.id.clone()));
+                        let from = ip.instance_id.clone().map(|s| store.server_name(&s)).unwrap_or_default();
+                        step(format!("Detaching from {from}…"));
+                        detach(store, &ip, give_up).await?;
+                        step("Detached.".into());
+                        let _ = store.load_floating_ips().await;
+                        step(format!("Attaching to {}…", store.server_name(&server)));
+                        let net = ip.floating_network_id.clone().unwrap_or_default();
+                        let attached = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await;
+                        moving.set(None);
+                        let port = attached.inspect_err(|_| {
+                            step(format!("Attaching failed: {} stays reserved and detached.", ip.floating_ip_address));
+                        })?;
+                        store.ports.upsert(port);
+                        step("Attached: the new port is in BUILD.".into());
+                        Ok(format!("{} moved to {}.", ip.floating_ip_address, store.server_name(&server)))
+                    }
+                    Op::Release(ip) => {
+                        if ip.port_id.is_some() {
+                            step("Detaching…".into());
+                            detach(store, &ip, give_up).await?;
+                            step("Detached. Releasing…".into());
+                        }
+                        store.cloud.release_floating_ip(&ip.id).await?;
+                        store.floating_ips.remove(&ip.id);
+                        Ok(format!("{} released.", ip.floating_ip_address))
+                    }
+                }
+            }
+            .await;
+            moving.set(None);
+            running.set(false);
+            let _ = futures::join!(store.load_floating_ips(), store.load_quotas());
+            match result {
+                Ok(message) => {
+                    announcer.announce(message);
+                    open.set(false);
+                }
+                Err(e) => {
+                    announcer.announce(format!("Failed: {e}"));
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let fip_limit = move || {
+        let project = ip().map(|i| i.tenant_id).unwrap_or_default();
+        fip_quota(&store, &project).map(|q| usage::effective_limit(&q))
+    };
+
+    view! {
+        <Dialog open=open title=title confirm=confirm danger=false
+            disabled=Signal::derive(move || running.get() || (needs_server() && target.with(String::is_empty)))
+            on_confirm=Callback::new(move |_| run())>
+            <Show when=needs_server fallback=move || view! {
+                <p>{move || if attached() {
+                    format!("{} is attached: it will be detached first, then released. Released addresses go back to the pool and may be given to someone else.", address())
+                } else {
+                    format!("{} goes back to the pool and may be given to someone else.", address())
+                }}</p>
+            }>
+                <label for="ip-server">"Server"</label>
+                <select id="ip-server" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"Choose a server"</option>
+                    {move || servers().into_iter().map(|(s, reason)| {
+                        let label = match &reason { Some(r) => format!("{} ({}) — {r}", s.name, s.id), None => format!("{} ({})", s.name, s.id) };
+                        view! { <option value=s.id.clone() disabled=reason.is_some()>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
+                    <p class="hint">"The address is detached from its server, then attached to the new one. If attaching fails it stays reserved and detached: never lost."</p>
+                </Show>
+            </Show>
+            <Show when=move || !progress.with(Vec::is_empty)>
+                <ol class="steps" aria-label="Progress">
+                    {move || progress.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ol>
+            </Show>
+            {move || error.get().map(|e| view! { <FaultView error=e context=Context { floating_ip_limit: fip_limit(), ..Context::default() } /> })}
+        </Dialog>
+    }
+}
+
+#[component]
+fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let session = expect_context::<SessionContext>();
+    let announcer = expect_context::<Announcer>();
+    let pools = move || store.networks.values().into_iter().filter(|n| n.floating_ip_pool).collect::<Vec<_>>();
+    let pool = RwSignal::new(String::new());
+    let project = RwSignal::new(session.get_untracked().and_then(|s| s.default_project).unwrap_or_default());
+    Effect::new(move |_| {
+        if pool.with_untracked(String::is_empty) {
+            if let Some(first) = pools().first() {
+                pool.set(first.id.clone());
+            }
+        }
+    });
+    let projects = move || {
+        let ids: Vec<String> = store.quotas.with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());
+        let user = session.get().map(|s| s.user_id).unwrap_or_default();
+        ids.into_iter()
+            .map(|id| {
+                let left = fip_quota(&store, &id).map(|q| usage::available(&q));
+                let name = if id == user { "Personal (system project)".to_owned() } else { store.project_name(&id) };
+                (id, name, left)
+            })
+            .collect::<Vec<_>>()
+    };
+    let quota = move || fip_quota(&store, &project.get());
+    let none_left = move || quota().is_some_and(|q| usage::available(&q) == 0);
+    let error = RwSignal::new(None::<ApiError>);
+    let reserve = Action::new_local(move |(pool, project): &(String, String)| {
+        let (pool, project) = (pool.clone(), project.clone());
+        async move { store.cloud.reserve_floating_ip(&pool, Some(project.as_str()).filter(|p| !p.is_empty())).await }
+    });
+    Effect::new(move |_| match reserve.value().get() {
+        Some(Ok(ip)) => {
+            announcer.announce(format!("Reserved {}.", ip.floating_ip_address));
+            store.floating_ips.upsert(ip);
+            on_close.run(());
+            spawn_local(async move {
+                let _ = store.load_quotas().await;
+            });
+        }
+        Some(Err(e)) => {
+            error.set(Some(e));
+            spawn_local(async move {
+                let _ = store.load_quotas().await;
+            });
+        }
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pool.with_untracked(String::is_empty) || none_left() {
+            return;
+        }
+        error.set(None);
+        reserve.dispatch_local((pool.get_untracked(), project.get_untracked()));
+    };
+    view! {
+        <form class="panel form-grid" on:submit=submit novalidate aria-label="Reserve a floating IP">
+            <h2>"Reserve a floating IP"</h2>
+            <div>
+                <label for="ip-pool">"Pool (public network)"</label>
+                <select id="ip-pool" on:change=move |ev| pool.set(event_target_value(&ev))>
+                    {move || pools().into_iter().map(|n| {
+                        let selected = n.id == pool.get_untracked();
+                        let label = if n.name.is_empty() { n.id.clone() } else { format!("{} ({})", n.name, n.id) };
+                        view! { <option value=n.id.clone() selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="ip-project">"Charge to project"</label>
+                <select id="ip-project" on:change=move |ev| project.set(event_target_value(&ev))>
+                    {move || projects().into_iter().map(|(id, name, left)| {
+                        let selected = id == project.get_untracked();
+                        let label = match left { Some(0) => format!("{name} (none left)"), Some(n) => format!("{name} ({n} left)"), None => name };
+                        view! { <option value=id selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <p class="cost" id="ip-cost">{move || quota().map(|q| cost_line(&q)).unwrap_or_else(|| "The cloud did not report a floating-IP quota for this project.".into())}</p>
+            <Show when=none_left>
+                <p class="form-error" id="ip-none-left">"This project has no floating IPs left. Release one you no longer need, pick another project, or ask for more quota."</p>
+            </Show>
+            {move || error.get().map(|e| {
+                let limit = quota().map(|q| usage::effective_limit(&q));
+                view! { <div class="form-actions-full"><FaultView error=e context=Context { floating_ip_limit: limit, ..Context::default() } /></div> }
+            })}
+            <div class="form-actions">
+                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="submit" class="button primary" disabled=move || reserve.pending().get() || none_left()
+                    aria-describedby=move || if none_left() { "ip-cost ip-none-left" } else { "ip-cost" }>
+                    {move || if reserve.pending().get() { "Reserving…" } else { "Reserve" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(port: Option<&str>) -> FloatingIp {
+        FloatingIp { id: "8".into(), port_id: port.map(Into::into), ..FloatingIp::default() }
+    }
+
+    #[test]
+    fn states() {
+        let port = |status: &str| Port { id: "13".into(), status: status.into(), ..Port::default() };
+        assert_eq!(ip_state(&ip(None), None, false, false), "FREE");
+        assert_eq!(ip_state(&ip(Some("13")), Some(&port("BUILD")), false, false), "ATTACHING");
+        assert_eq!(ip_state(&ip(Some("13")), Some(&port("ACTIVE")), false, false), "ATTACHED");
+        assert_eq!(ip_state(&ip(Some("13")), Some(&port("ACTIVE")), true, false), "DETACHING");
+        assert_eq!(ip_state(&ip(Some("13")), None, false, false), "ATTACHED");
+        assert_eq!(ip_state(&ip(None), None, false, true), "MOVING");
+    }
+
+    #[test]
+    fn quota_cost_line() {
+        let q = QuotaEntry { usage: 2, limit: 3, project_usage: 2, project_limit: 3, ..QuotaEntry::default() };
+        assert_eq!(cost_line(&q), "Floating IPs: 2 of 3 used → 3 of 3 after this");
+    }
 }

@@ -1,8 +1,183 @@
-use leptos::prelude::*;
+//! `/ports`: every port with network, server, addresses, MAC and live status;
+//! create one (network, server, optional fixed IP) and delete, waiting until gone.
 
-use super::NotBuiltYet;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use nephele_model::ipnet::v4;
+use nephele_model::port::Port;
+
+use crate::api::ApiError;
+use crate::components::common::{errors_view, FaultView, Freshness};
+use crate::components::ports::{DisconnectDialog, PortRow};
+use crate::state::notify::Announcer;
+use crate::state::store::Store;
+
+/// What a new port is made of, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPort {
+    pub network_id: String,
+    pub server_id: String,
+    pub ip_address: Option<String>,
+}
+
+pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, String> {
+    if network_id.is_empty() {
+        return Err("Choose the network to connect.".into());
+    }
+    if server_id.is_empty() {
+        return Err("Choose the server to connect.".into());
+    }
+    let ip = ip.trim();
+    if !ip.is_empty() && v4(ip).is_none() {
+        return Err(format!("“{ip}” is not an IPv4 address."));
+    }
+    Ok(NewPort {
+        network_id: network_id.to_owned(),
+        server_id: server_id.to_owned(),
+        ip_address: Some(ip.to_owned()).filter(|s| !s.is_empty()),
+    })
+}
 
 #[component]
 pub fn Ports() -> impl IntoView {
-    view! { <NotBuiltYet title="Ports" /> }
+    let store = expect_context::<Store>();
+    let load = LocalResource::new(move || async move {
+        let (ports, nets, servers) = futures::join!(store.load_ports(), store.load_networks(), store.load_servers());
+        ports.and(nets).and(servers)
+    });
+    let removing = RwSignal::new(Vec::<Port>::new());
+    let creating = RwSignal::new(false);
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Ports"</h1>
+                <div class="toolbar">
+                    <Freshness updated_at=Signal::derive(move || store.ports.updated_at.get())
+                        busy=Signal::derive(move || load.get().is_none())
+                        on_refresh=Callback::new(move |_| load.refetch()) />
+                    <button type="button" class="button primary" disabled=move || creating.get()
+                        on:click=move |_| creating.set(true)>"Create port"</button>
+                </div>
+            </div>
+            <Show when=move || creating.get()>
+                <CreatePort on_close=Callback::new(move |_| creating.set(false)) />
+            </Show>
+            <Transition fallback=|| view! { <p class="muted">"Loading ports…"</p> }>
+                <ErrorBoundary fallback=errors_view>
+                    {move || Suspend::new(async move {
+                        load.await.map(|_| view! {
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <caption class="visually-hidden">"Ports"</caption>
+                                    <thead><tr>
+                                        <th scope="col">"Port"</th><th scope="col">"Network"</th><th scope="col">"Server"</th>
+                                        <th scope="col">"Addresses"</th><th scope="col">"MAC"</th><th scope="col">"Status"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        <For each=move || store.ports.rows() key=|r| r.id.clone() let:row>
+                                            <PortRow row=row show_network=true on_delete=Callback::new(move |p| removing.set(vec![p])) />
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || store.ports.rows().is_empty()>
+                                <p class="empty">"No ports yet: connect a server to a network to make one."</p>
+                            </Show>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <DisconnectDialog target=removing />
+        </section>
+    }
+}
+
+#[component]
+fn CreatePort(on_close: Callback<()>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let announcer = expect_context::<Announcer>();
+    let network = RwSignal::new(String::new());
+    let server = RwSignal::new(String::new());
+    let ip = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
+    let create = Action::new_local(move |p: &NewPort| {
+        let p = p.clone();
+        async move { store.cloud.create_port(&p.network_id, &p.server_id, p.ip_address.as_deref()).await }
+    });
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(port)) => {
+            announcer.announce(format!("Port {} created: {}.", port.id, port.status));
+            store.ports.upsert(port);
+            on_close.run(());
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        match validate(&network.get_untracked(), &server.get_untracked(), &ip.get_untracked()) {
+            Err(m) => problem.set(Some(m)),
+            Ok(p) => {
+                problem.set(None);
+                error.set(None);
+                create.dispatch_local(p);
+            }
+        }
+    };
+    view! {
+        <form class="panel form-grid" on:submit=submit novalidate aria-label="Create port">
+            <h2>"Create a port"</h2>
+            <div>
+                <label for="port-network">"Network"</label>
+                <select id="port-network" on:change=move |ev| network.set(event_target_value(&ev))>
+                    <option value="">"Choose a network"</option>
+                    {move || store.networks.values().into_iter().map(|n| {
+                        let label = if n.name.is_empty() { n.id.clone() } else { format!("{} ({})", n.name, n.id) };
+                        view! { <option value=n.id.clone()>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="port-server">"Server"</label>
+                <select id="port-server" on:change=move |ev| server.set(event_target_value(&ev))>
+                    <option value="">"Choose a server"</option>
+                    {move || store.servers.values().into_iter().map(|s| {
+                        view! { <option value=s.id.clone()>{format!("{} ({})", s.name, s.id)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="port-ip">"Fixed IP address (optional)"</label>
+                <input id="port-ip" type="text" inputmode="decimal" autocomplete="off"
+                    prop:value=move || ip.get() on:input=move |ev| ip.set(event_target_value(&ev)) />
+                <p class="hint">"On the public network this must be one of your floating IPs."</p>
+            </div>
+            <Show when=move || problem.get().is_some()>
+                <p class="form-error" role="alert">{move || problem.get()}</p>
+            </Show>
+            {move || error.get().map(|e| view! { <div class="form-actions-full"><FaultView error=e /></div> })}
+            <div class="form-actions">
+                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create port" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_form_validation() {
+        assert_eq!(validate("", "141", "").unwrap_err(), "Choose the network to connect.");
+        assert_eq!(validate("2", "", "").unwrap_err(), "Choose the server to connect.");
+        assert!(validate("2", "141", "10.0.0").unwrap_err().contains("not an IPv4 address"));
+        assert_eq!(validate("2", "141", " ").unwrap().ip_address, None);
+        assert_eq!(validate("1", "141", "192.168.3.5").unwrap().ip_address.as_deref(), Some("192.168.3.5"));
+    }
 }

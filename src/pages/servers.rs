@@ -1,8 +1,93 @@
-use leptos::prelude::*;
+//! `/servers`: the user's servers with status and what they are connected to.
 
-use super::NotBuiltYet;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use nephele_model::server::Server;
+
+use crate::components::common::{errors_view, Freshness, StatusBadge};
+use crate::state::store::{Row, Store};
 
 #[component]
 pub fn Servers() -> impl IntoView {
-    view! { <NotBuiltYet title="Servers" /> }
+    let store = expect_context::<Store>();
+    let load = LocalResource::new(move || async move {
+        let (servers, nets, ports) = futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
+        servers.and(nets).and(ports)
+    });
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Servers"</h1>
+                <div class="toolbar">
+                    <Freshness updated_at=Signal::derive(move || store.servers.updated_at.get())
+                        busy=Signal::derive(move || load.get().is_none())
+                        on_refresh=Callback::new(move |_| load.refetch()) />
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading servers…"</p> }>
+                <ErrorBoundary fallback=errors_view>
+                    {move || Suspend::new(async move {
+                        load.await.map(|_| view! {
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <caption class="visually-hidden">"Servers"</caption>
+                                    <thead><tr>
+                                        <th scope="col">"ID"</th><th scope="col">"Name"</th><th scope="col">"Status"</th>
+                                        <th scope="col">"Networks and addresses"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        <For each=move || store.servers.rows() key=|r| r.id.clone() let:row>
+                                            <ServerRow row=row />
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || store.servers.rows().is_empty()>
+                                <p class="empty">"You have no servers."</p>
+                            </Show>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ServerRow(row: Row<Server>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let server = row.value;
+    let id = row.id.clone();
+    let status = Signal::derive(move || {
+        server.with(|s| if s.task_state.is_empty() { s.status.clone() } else { s.task_state.clone() })
+    });
+    // Connections from the port list, so ports still in BUILD show too.
+    let connections = move || {
+        let id = id.clone();
+        let mut ports: Vec<_> = store.ports.values().into_iter().filter(|p| p.device_id.as_deref() == Some(id.as_str())).collect();
+        ports.sort_by(|a, b| a.network_id.cmp(&b.network_id));
+        ports
+            .into_iter()
+            .map(|p| {
+                let net = store.networks.get(&p.network_id).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("network {}", p.network_id));
+                let addrs = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect::<Vec<_>>().join(", ");
+                let pending = (p.status != "ACTIVE").then(|| format!(" ({})", p.status.to_lowercase()));
+                view! {
+                    <li>
+                        <A href=format!("/networks/{}", p.network_id)>{net}</A>
+                        {(!addrs.is_empty()).then(|| view! { ": "<span class="mono">{addrs}</span> })}
+                        {pending}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <tr>
+            <th scope="row" class="mono">{row.id.clone()}</th>
+            <td>{move || server.with(|s| s.name.clone())}</td>
+            <td><StatusBadge status=status /></td>
+            <td class="wrap"><ul class="plain">{connections}</ul></td>
+        </tr>
+    }
 }

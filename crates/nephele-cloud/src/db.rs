@@ -338,7 +338,10 @@ fn next_id(tx: &Transaction, kind: &str, table: &str) -> ApiResult<i64> {
     let configured: Option<i64> =
         tx.query_row("SELECT next FROM next_ids WHERE kind = ?1", [kind], |r| r.get(0)).optional()?;
     let max: i64 = tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
-    let id = configured.unwrap_or(1).max(max + 1);
+    let id = configured.unwrap_or(1).max(max.saturating_add(1));
+    if id == i64::MAX {
+        return Err(ApiError::Internal(format!("{kind} ids exhausted")));
+    }
     tx.execute("INSERT OR REPLACE INTO next_ids (kind, next) VALUES (?1, ?2)", params![kind, id + 1])?;
     Ok(id)
 }
@@ -486,6 +489,40 @@ pub fn resources() -> Resources {
     .collect()
 }
 
+/// Astakos' `user_catalogs`: display names of the given UUIDs and UUIDs of the given names.
+pub fn user_catalogs(tx: &Transaction, body: &Value) -> ApiResult<Value> {
+    let list = |key: &str| -> ApiResult<Vec<String>> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad(format!("Malformed request. Invalid '{key}' field."))))
+                .collect(),
+            Some(_) => Err(bad(format!("Malformed request. Invalid '{key}' field."))),
+        }
+    };
+    if !body.is_object() {
+        return Err(bad("Malformed request."));
+    }
+    let mut by_uuid = Map::new();
+    for uuid in list("uuids")? {
+        let name: Option<String> =
+            tx.query_row("SELECT name FROM users WHERE uuid = ?1", [&uuid], |r| r.get(0)).optional()?;
+        if let Some(name) = name {
+            by_uuid.insert(uuid, Value::String(name));
+        }
+    }
+    let mut by_name = Map::new();
+    for name in list("displaynames")? {
+        let uuid: Option<String> =
+            tx.query_row("SELECT uuid FROM users WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
+        if let Some(uuid) = uuid {
+            by_name.insert(name, Value::String(uuid));
+        }
+    }
+    Ok(json!({"uuid_catalog": by_uuid, "displayname_catalog": by_name}))
+}
+
 fn project_row(tx: &Transaction, uuid: &str) -> ApiResult<Option<Project>> {
     let row = tx
         .query_row(
@@ -519,7 +556,7 @@ fn project_row(tx: &Transaction, uuid: &str) -> ApiResult<Option<Project>> {
         homepage: String::new(),
         description,
         creation_date: Some(iso(created)),
-        end_date: Some(iso(created + 2 * 365 * 86_400 * 1_000_000)),
+        end_date: Some(iso(created.saturating_add(2 * 365 * 86_400 * 1_000_000))),
         join_policy: Some(if system { "closed" } else { "moderated" }.into()),
         leave_policy: Some(if system { "closed" } else { "auto" }.into()),
         max_members: Some(if system { 1 } else { members.max(20) }),
@@ -1398,7 +1435,7 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
         tx.execute("UPDATE servers SET updated = ?1 WHERE id = ?2", params![now, s.id])?;
         tx.execute(
             "INSERT INTO pending (kind, port, server, due) VALUES ('connect', ?1, ?2, ?3)",
-            params![id, s.id, now + build_delay_us],
+            params![id, s.id, now.saturating_add(build_delay_us)],
         )?;
     }
     get_port(tx, c, id)
@@ -1438,7 +1475,7 @@ pub fn delete_port(tx: &Transaction, c: &Caller, id: i64, build_delay_us: i64) -
     tx.execute("UPDATE servers SET updated = ?1 WHERE id = ?2", params![now, server.id])?;
     tx.execute(
         "INSERT INTO pending (kind, port, server, due) VALUES ('disconnect', ?1, ?2, ?3)",
-        params![id, server.id, now + build_delay_us],
+        params![id, server.id, now.saturating_add(build_delay_us)],
     )?;
     Ok(true)
 }

@@ -5,12 +5,19 @@
 //! [`start`] binds, spawns the server on the current Tokio runtime and returns its
 //! address: `main.rs` and the end-to-end tests use it the same way.
 
+#[deny(clippy::unwrap_used)]
 pub mod api;
+#[deny(clippy::unwrap_used)]
 pub mod db;
+#[deny(clippy::unwrap_used)]
 pub mod error;
+#[deny(clippy::unwrap_used)]
 pub mod ipnet;
+#[deny(clippy::unwrap_used)]
 pub mod lifecycle;
+#[deny(clippy::unwrap_used)]
 pub mod seed;
+#[deny(clippy::unwrap_used)]
 pub mod state;
 pub mod web;
 

@@ -8,9 +8,25 @@ use tracing_subscriber::EnvFilter;
 /// A local Synnefo cloud for the Nephele portal: identity, compute, network and
 /// account APIs on SQLite, plus the portal's static files.
 ///
-/// Example: nephele-cloud --seed demo/seed.toml --dist dist
+/// It speaks the Synnefo API closely enough that the real `kamaki` client and the
+/// portal cannot tell it from a real cloud. Users, tokens, projects, quotas,
+/// servers and public networks come from a TOML seed (see demo/seed.toml; the
+/// demo user's token is `demo-token-0123456789`).
+///
+/// Examples:
+///
+///   nephele-cloud --seed demo/seed.toml
+///       API on http://127.0.0.1:8080, state in a temporary database.
+///
+///   nephele-cloud --seed demo/seed.toml --db cloud.db --dist dist
+///       Keep state in cloud.db (the seed is loaded only into an empty database)
+///       and serve the built portal at /.
+///
+/// Point kamaki at it with `kamaki config set cloud.local.url
+/// http://127.0.0.1:8080/identity/v2.0` and the token. Metrics: GET /metrics.
+/// Logs: one line per request; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 #[derive(Debug, Parser)]
-#[command(name = "nephele-cloud", version, about, long_about)]
+#[command(name = "nephele-cloud", version, about, long_about, verbatim_doc_comment)]
 struct Cli {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
@@ -36,7 +52,14 @@ struct Cli {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("nephele-cloud: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();

@@ -116,6 +116,9 @@ async fn wrong_types_missing_fields_and_bad_ids_are_4xx_and_change_nothing() {
         ("PUT", format!("{NET}/subnets/21"), json!({"subnet": {"name": "x"}})),
         ("POST", format!("{NET}/networks/1/action"), json!({"reassign": {"project": OTHER_UUID}})),
         ("POST", format!("{NET}/floatingips/8/action"), json!({"reassign": {"project": DEMO_UUID}})),
+        ("POST", "/account/v1.0/user_catalogs".to_owned(), json!({"uuids": "x"})),
+        ("POST", "/account/v1.0/user_catalogs".to_owned(), json!({"uuids": [1]})),
+        ("POST", "/account/v1.0/user_catalogs".to_owned(), json!([])),
     ];
     for (method, path, body) in &cases {
         let r = api.send(method, path, Some(body.clone())).await;
@@ -203,6 +206,7 @@ async fn every_verb_on_every_path_answers_a_fault_or_success_and_changes_nothing
         "/account/v1.0/resources",
         "/account/v1.0/projects",
         "/account/v1.0/projects/x",
+        "/account/v1.0/user_catalogs",
         "/account/v1.0",
         "/metrics",
     ];

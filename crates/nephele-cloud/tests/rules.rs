@@ -127,12 +127,33 @@ async fn rule_02_ids_are_strings_in_network_api_numbers_in_compute() {
             assert!(a["id"].is_u64() && a["network_id"].is_string());
         }
     }
+    let ips = api.get("/compute/v2.0/servers/141/ips").await;
+    ips.expect(200);
+    assert_eq!(ips.body["addresses"]["1"][0]["addr"], "192.168.3.2");
     let one = api.get("/compute/v2.0/servers/141").await;
     assert!(one.body["server"]["attachments"].as_array().expect("a").iter().any(|a| a["id"].as_u64().map(|n| n.to_string()) == Some(port.clone())));
     let (fip, _) = reserve_ip(&api).await;
     let f = api.get(&format!("{NET}/floatingips/{fip}")).await;
     assert!(f.body["floatingip"]["id"].is_string() && f.body["floatingip"]["floating_network_id"].is_string());
     assert_eq!(f.body["floatingip"].as_object().expect("obj").len(), 10);
+    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": "2", "cidr": "2001:db8::/64", "ip_version": 6}})).await;
+    // The shared model types read every answer back unchanged (same keys, same values).
+    use nephele_model::{floating_ip::FloatingIpList, network::NetworkList, port::PortList, server::{ServerList, ServerSummaryList}, subnet::SubnetList};
+    async fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(api: &Api, path: &str) {
+        let r = api.get(path).await;
+        r.expect(200);
+        let parsed: T = serde_json::from_value(r.body.clone()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(serde_json::to_value(&parsed).expect("serialize"), r.body, "{path}");
+    }
+    round_trip::<NetworkList>(&api, &format!("{NET}/networks")).await;
+    round_trip::<SubnetList>(&api, &format!("{NET}/subnets")).await;
+    round_trip::<PortList>(&api, &format!("{NET}/ports")).await;
+    round_trip::<FloatingIpList>(&api, &format!("{NET}/floatingips")).await;
+    round_trip::<ServerList>(&api, "/compute/v2.0/servers/detail").await;
+    round_trip::<ServerSummaryList>(&api, "/compute/v2.0/servers").await;
+    round_trip::<nephele_model::quota::Quotas>(&api, "/account/v1.0/quotas").await;
+    round_trip::<Vec<nephele_model::account::Project>>(&api, "/account/v1.0/projects").await;
+    round_trip::<nephele_model::account::Resources>(&api, "/account/v1.0/resources").await;
 }
 
 #[tokio::test]
@@ -600,6 +621,9 @@ async fn rule_10_quotas_keyed_by_project_six_integers_bytes() {
     assert_eq!(r.body["name"], "lab.example.org");
     assert_eq!(r.body["resources"]["cyclades.network.private"]["member_capacity"], 1);
     api.get(&format!("/account/v1.0/projects/{OTHER_UUID}")).await.expect_fault(404, "itemNotFound");
+    let r = api.post("/account/v1.0/user_catalogs", json!({"uuids": [DEMO_UUID, "nobody"], "displaynames": ["Other User"]})).await;
+    r.expect(200);
+    assert_eq!(r.body, json!({"uuid_catalog": {DEMO_UUID: "Demo User"}, "displayname_catalog": {"Other User": OTHER_UUID}}));
     // The other tenant sees only its own project.
     let other = api.with_token(OTHER_TOKEN).get("/account/v1.0/quotas").await;
     assert_eq!(other.body.as_object().expect("obj").keys().collect::<Vec<_>>(), [OTHER_UUID]);

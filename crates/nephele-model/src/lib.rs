@@ -17,3 +17,4 @@ pub mod server;
 pub mod subnet;
 
 pub use fault::{Fault, FaultKind};
+pub mod usage;

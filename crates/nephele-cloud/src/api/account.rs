@@ -1,12 +1,12 @@
 //! Astakos account API v1.0: quotas, resources, projects.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
-use super::{route, Ctx};
+use super::{json_body, route, Body, Ctx};
 use crate::db;
 use crate::error::{json_response, ApiResult};
 use crate::state::Shared;
@@ -17,7 +17,20 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
     let r = route(r, &format!("{V}/quotas"), "GET", get(quotas));
     let r = route(r, &format!("{V}/resources"), "GET", get(resources));
     let r = route(r, &format!("{V}/projects"), "GET", get(projects));
-    route(r, &format!("{V}/projects/{{id}}"), "GET", get(project))
+    let r = route(r, &format!("{V}/projects/{{id}}"), "GET", get(project));
+    route(r, &format!("{V}/user_catalogs"), "POST", post(user_catalogs))
+}
+
+/// `POST /user_catalogs` `{"uuids": [...], "displaynames": [...]}`: names ↔ UUIDs.
+async fn user_catalogs(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+    let v = st
+        .tx(move |tx| {
+            ctx.auth_astakos(tx)?;
+            let body = json_body(&headers, body)?;
+            db::user_catalogs(tx, &body)
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 async fn quotas(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {

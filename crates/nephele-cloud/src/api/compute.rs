@@ -17,7 +17,8 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
     let r = route(r, &format!("{V}/servers"), "GET", get(list_servers));
     let r = route(r, &format!("{V}/servers.json"), "GET", get(list_servers));
     let r = route(r, &format!("{V}/servers/detail"), "GET", get(list_servers_detail));
-    route(r, &format!("{V}/servers/{{id}}"), "GET", get(show_server))
+    let r = route(r, &format!("{V}/servers/{{id}}"), "GET", get(show_server));
+    route(r, &format!("{V}/servers/{{id}}/ips"), "GET", get(server_ips))
 }
 
 async fn list_servers(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
@@ -50,4 +51,15 @@ async fn show_server(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "server", s))
+}
+
+/// `GET /servers/<id>/ips` (kamaki `server info --nics`): the server's addresses.
+async fn server_ips(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+    let s = st
+        .tx(move |tx| {
+            let c = ctx.auth(tx)?;
+            db::get_server(tx, &c, path_id(&id, "Invalid server ID.")?)
+        })
+        .await?;
+    Ok(wrapped(StatusCode::OK, "addresses", s.addresses))
 }

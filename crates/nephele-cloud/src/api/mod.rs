@@ -112,7 +112,15 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    // One label per route template, whether or not the client added a trailing slash.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| match m.as_str().trim_end_matches('/') {
+            "" => "/".to_owned(),
+            t => t.to_owned(),
+        })
+        .unwrap_or_else(|| "unmatched".into());
     let mut resp = next.run(req).await;
     let status = resp.status().as_u16();
     let elapsed = start.elapsed();
@@ -126,7 +134,34 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
         h.insert(header::LAST_MODIFIED, v);
     }
     h.insert(header::VARY, HeaderValue::from_static("X-Auth-Token"));
+    if let Some(reason) = django_reason(status) {
+        resp.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(reason));
+    }
     resp
+}
+
+/// The upper-case reason phrases of the Django version Synnefo runs on; kamaki
+/// prints them, e.g. `(413) REQUEST ENTITY TOO LARGE`.
+fn django_reason(status: u16) -> Option<&'static [u8]> {
+    Some(match status {
+        200 => b"OK",
+        201 => b"CREATED",
+        202 => b"ACCEPTED",
+        204 => b"NO CONTENT",
+        304 => b"NOT MODIFIED",
+        400 => b"BAD REQUEST",
+        401 => b"UNAUTHORIZED",
+        403 => b"FORBIDDEN",
+        404 => b"NOT FOUND",
+        405 => b"METHOD NOT ALLOWED",
+        409 => b"CONFLICT",
+        413 => b"REQUEST ENTITY TOO LARGE",
+        415 => b"UNSUPPORTED MEDIA TYPE",
+        500 => b"INTERNAL SERVER ERROR",
+        501 => b"NOT IMPLEMENTED",
+        503 => b"SERVICE UNAVAILABLE",
+        _ => return None,
+    })
 }
 
 fn http_date() -> String {

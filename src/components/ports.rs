@@ -1,0 +1,337 @@
+//! Port rows (used by `/ports` and a network's detail page) and the dialogs to
+//! connect servers to a network and to disconnect ports.
+
+use std::collections::HashSet;
+
+use futures::future::join_all;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use nephele_model::network::Network;
+use nephele_model::port::Port;
+use nephele_model::server::Server;
+
+use crate::api::ApiError;
+use crate::components::common::{CopyButton, FaultView, StatusBadge};
+use crate::components::dialog::Dialog;
+use crate::components::network_delete::{remove_ports, StepState};
+use crate::state::clock::Clock;
+use crate::state::config::Config;
+use crate::state::notify::Announcer;
+use crate::state::poller::Poller;
+use crate::state::store::{Row, Store};
+
+/// How a port is shown: its status, or DELETING while we wait for it to go.
+pub fn shown_status(port: &Port, deleting: bool) -> String {
+    if deleting { "DELETING".to_owned() } else { port.status.clone() }
+}
+
+/// The addresses of a port, comma-separated.
+pub fn addresses(port: &Port) -> String {
+    port.fixed_ips.iter().map(|ip| ip.ip_address.clone()).filter(|a| !a.is_empty()).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a server cannot be connected right now, if it cannot.
+pub fn not_connectable(server: &Server, network_id: &str, ports: &[Port]) -> Option<String> {
+    if ports.iter().any(|p| p.network_id == network_id && p.device_id.as_deref() == Some(server.id.as_str())) {
+        return Some("already connected".into());
+    }
+    if !matches!(server.status.as_str(), "ACTIVE" | "STOPPED") {
+        return Some(format!("server is {}", server.status));
+    }
+    if !server.task_state.is_empty() {
+        return Some(format!("busy ({})", server.task_state.to_lowercase()));
+    }
+    if ports.iter().filter(|p| p.device_id.as_deref() == Some(server.id.as_str())).count() >= 8 {
+        return Some("has the maximum of 8 connections".into());
+    }
+    None
+}
+
+#[component]
+pub fn PortRow(
+    row: Row<Port>,
+    /// Show the network column (the `/ports` page does; a network's page does not).
+    #[prop(optional)]
+    show_network: bool,
+    /// Ports ticked for a bulk action, if the table offers one.
+    #[prop(optional)]
+    selection: Option<RwSignal<HashSet<String>>>,
+    on_delete: Callback<Port>,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let poller = expect_context::<Poller>();
+    let clock = expect_context::<Clock>();
+    let port = row.value;
+    let id = row.id.clone();
+    let deleting = {
+        let id = id.clone();
+        Memo::new(move |_| store.is_deleting(&id))
+    };
+    let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
+    let pending_for = {
+        let id = id.clone();
+        Signal::derive(move || poller.pending_for(&id, clock.now()))
+    };
+    let stuck = {
+        let id = id.clone();
+        Memo::new(move |_| poller.is_stuck(&id))
+    };
+    let server = move || {
+        port.with(|p| p.device_id.clone()).map(|d| {
+            let name = store.server_name(&d);
+            format!("{name} ({d})")
+        })
+    };
+    let network = move || {
+        let net = port.with(|p| p.network_id.clone());
+        let name = store.networks.get(&net).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| net.clone());
+        (net, name)
+    };
+    let addrs = move || port.with(addresses);
+    let keep_id = id.clone();
+    let select_id = id.clone();
+    let label = format!("port {id}");
+    view! {
+        <tr>
+            {selection.map(|sel| {
+                let sid = select_id.clone();
+                let sid2 = select_id.clone();
+                view! {
+                    <td>
+                        <input type="checkbox" aria-label=format!("Select port {sid}")
+                            prop:checked=move || sel.with(|s| s.contains(&sid))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                sel.update(|s| { if on { s.insert(sid2.clone()); } else { s.remove(&sid2); } });
+                            } />
+                    </td>
+                }
+            })}
+            <th scope="row" class="mono">{id.clone()}<CopyButton text=id.clone() label=label /></th>
+            {show_network.then(|| view! {
+                <td>{move || { let (id, name) = network(); view! { <A href=format!("/networks/{id}")>{name}</A> } }}</td>
+            })}
+            <td>{move || server().unwrap_or_else(|| "—".into())}</td>
+            <td class="mono">
+                {move || {
+                    let a = addrs();
+                    if a.is_empty() { view! { <span class="muted">"none"</span> }.into_any() }
+                    else { view! { {a.clone()}<CopyButton text=a.clone() label=format!("addresses {a}") /> }.into_any() }
+                }}
+            </td>
+            <td class="mono">{move || port.with(|p| p.mac_address.clone()).unwrap_or_else(|| "—".into())}</td>
+            <td>
+                <StatusBadge status=status pending_for=pending_for />
+                <Show when=move || stuck.get()>
+                    <span class="stuck">
+                        " Taking longer than expected. "
+                        <button type="button" class="button subtle" on:click={
+                            let keep_id = keep_id.clone();
+                            move |_| poller.keep_waiting(&keep_id)
+                        }>"Keep waiting"</button>
+                    </span>
+                </Show>
+            </td>
+            <td class="actions">
+                <button type="button" class="button danger" disabled=move || deleting.get()
+                    aria-label=format!("Delete port {id}")
+                    on:click=move |_| on_delete.run(port.get_untracked())>
+                    {move || if deleting.get() { "Deleting…" } else { "Delete" }}
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+/// Confirm and run the removal of some ports, waiting until they are gone.
+#[component]
+pub fn DisconnectDialog(
+    /// The ports to remove; empty keeps the dialog closed.
+    target: RwSignal<Vec<Port>>,
+    /// Runs once every port is gone.
+    #[prop(optional)]
+    on_done: Option<Callback<()>>,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let config = expect_context::<Config>();
+    let announcer = expect_context::<Announcer>();
+    let open = RwSignal::new(false);
+    let running = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    Effect::new(move |_| {
+        if !target.with(Vec::is_empty) {
+            error.set(None);
+            open.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && !running.get_untracked() {
+            target.set(Vec::new());
+        }
+    });
+    let describe = move |p: &Port| match &p.device_id {
+        Some(d) => format!("port {} ({} on {})", p.id, store.server_name(d), network_name(&store, &p.network_id)),
+        None => format!("port {} (on {})", p.id, network_name(&store, &p.network_id)),
+    };
+    let title = Signal::derive(move || match target.with(Vec::len) {
+        1 => format!("Delete port {}", target.with(|t| t[0].id.clone())),
+        n => format!("Delete {n} ports"),
+    });
+    let confirm = Signal::derive(move || if target.with(Vec::len) == 1 { "Delete port".to_owned() } else { "Delete ports".to_owned() });
+    let run = move || {
+        let ports = target.get_untracked();
+        running.set(true);
+        let give_up = config.current().poll.give_up_ms as f64;
+        spawn_local(async move {
+            let count = ports.len();
+            let result = remove_ports(store, ports, give_up, |_: &str, _: StepState| {}).await;
+            running.set(false);
+            match result {
+                Ok(()) => {
+                    announcer.announce(if count == 1 { "Port deleted.".to_owned() } else { format!("{count} ports deleted.") });
+                    open.set(false);
+                    if let Some(done) = on_done {
+                        done.run(());
+                    }
+                    let _ = store.load_servers().await;
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <Dialog open=open title=title confirm=confirm danger=true disabled=Signal::derive(move || running.get())
+            on_confirm=Callback::new(move |_| run())>
+            <p>"These connections will be removed. A floating IP on them stays reserved; a private address goes back to its network."</p>
+            <ul class="blockers">
+                {move || target.get().iter().map(|p| view! { <li>{describe(p)}</li> }).collect_view()}
+            </ul>
+            <Show when=move || running.get()>
+                <p class="muted" role="status"><span class="spinner" aria-hidden="true"></span>" Removing… the cloud takes a moment to unplug each one."</p>
+            </Show>
+            {move || error.get().map(|e| view! { <FaultView error=e /> })}
+        </Dialog>
+    }
+}
+
+fn network_name(store: &Store, id: &str) -> String {
+    store.networks.get(id).map(|n| n.name).filter(|n| !n.is_empty()).map_or_else(|| format!("network {id}"), |n| format!("{n} ({id})"))
+}
+
+/// Pick servers to connect to a network: one port each, shown BUILD → ACTIVE.
+#[component]
+pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let announcer = expect_context::<Announcer>();
+    let open = RwSignal::new(false);
+    let chosen = RwSignal::new(HashSet::<String>::new());
+    let running = RwSignal::new(false);
+    let errors = RwSignal::new(Vec::<(String, ApiError)>::new());
+    Effect::new(move |_| {
+        if target.with(Option::is_some) {
+            chosen.set(HashSet::new());
+            errors.set(Vec::new());
+            open.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && !running.get_untracked() {
+            target.set(None);
+        }
+    });
+    let net_id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
+    let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));
+    let title = Signal::derive(move || {
+        target.with(|t| t.as_ref().map(|n| format!("Connect servers to {}", if n.name.is_empty() { &n.id } else { &n.name })).unwrap_or_default())
+    });
+    let confirm = Signal::derive(move || match chosen.with(HashSet::len) {
+        0 => "Connect".to_owned(),
+        1 => "Connect 1 server".to_owned(),
+        n => format!("Connect {n} servers"),
+    });
+    let run = move || {
+        let network = net_id();
+        let servers: Vec<String> = chosen.get_untracked().into_iter().collect();
+        running.set(true);
+        errors.set(Vec::new());
+        spawn_local(async move {
+            let results = join_all(servers.iter().map(|s| store.cloud.create_port(&network, s, None))).await;
+            let mut failed = Vec::new();
+            let mut made = 0;
+            for (server, result) in servers.into_iter().zip(results) {
+                match result {
+                    Ok(port) => {
+                        made += 1;
+                        store.ports.upsert(port);
+                    }
+                    Err(e) => failed.push((server, e)),
+                }
+            }
+            running.set(false);
+            if made > 0 {
+                announcer.announce(format!("Connecting {made} server{}: the new ports are in BUILD.", if made == 1 { "" } else { "s" }));
+            }
+            if failed.is_empty() {
+                open.set(false);
+            } else {
+                chosen.update(|c| c.retain(|s| failed.iter().any(|(f, _)| f == s)));
+                errors.set(failed);
+            }
+            let _ = store.load_servers().await;
+        });
+    };
+    let rows = move || {
+        let ports = store.ports.values();
+        let net = net_id();
+        store
+            .servers
+            .values()
+            .into_iter()
+            .map(|s| {
+                let reason = not_connectable(&s, &net, &ports);
+                (s, reason)
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Dialog open=open title=title confirm=confirm
+            disabled=Signal::derive(move || running.get() || chosen.with(HashSet::is_empty))
+            hide_confirm=Signal::derive(is_public)
+            on_confirm=Callback::new(move |_| run())>
+            <Show when=move || !is_public() fallback=|| view! {
+                <p class="notice">"Servers reach the public network through a floating IP: reserve one and attach it on the Floating IPs page."</p>
+            }>
+                <fieldset>
+                    <legend>"Servers"</legend>
+                    <ul class="choices">
+                        {move || rows().into_iter().map(|(s, reason)| {
+                            let id = s.id.clone();
+                            let id2 = s.id.clone();
+                            let text = format!("{} ({})", s.name, s.id);
+                            view! {
+                                <li>
+                                    <label>
+                                        <input type="checkbox" disabled=reason.is_some()
+                                            prop:checked=move || chosen.with(|c| c.contains(&id))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|c| { if on { c.insert(id2.clone()); } else { c.remove(&id2); } });
+                                            } />
+                                        {text}
+                                        {reason.map(|r| view! { <span class="muted">" — "{r}</span> })}
+                                    </label>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </fieldset>
+                <p class="hint">"Each server gets one new port on this network. It shows BUILD until the cloud has plugged it in."</p>
+            </Show>
+            {move || errors.get().into_iter().map(|(server, e)| view! {
+                <p class="muted">{format!("Server {server}:")}</p>
+                <FaultView error=e />
+            }).collect_view()}
+        </Dialog>
+    }
+}

@@ -62,7 +62,7 @@ pub fn PortRow(
     let store = expect_context::<Store>();
     let poller = expect_context::<Poller>();
     let clock = expect_context::<Clock>();
-    let port = row.value;
+    let port = row.signal();
     let id = row.id.clone();
     let deleting = {
         let id = id.clone();

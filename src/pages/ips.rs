@@ -132,7 +132,7 @@ pub fn FloatingIps() -> impl IntoView {
 #[component]
 fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback<Op>) -> impl IntoView {
     let store = expect_context::<Store>();
-    let ip = row.value;
+    let ip = row.signal();
     let id = row.id.clone();
     let port = move || ip.with(|i| i.port_id.clone()).and_then(|p| store.ports.get(&p));
     let state = {

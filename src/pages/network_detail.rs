@@ -103,7 +103,7 @@ fn Overview(
                 <div><dt>"Access"</dt><dd>{if n.public { "Public" } else { "Private" }}</dd></div>
                 <div><dt>"Project"</dt><dd>{project}</dd></div>
                 <div><dt>"Floating-IP pool"</dt><dd>{if n.floating_ip_pool { "Yes" } else { "No" }}</dd></div>
-                <div><dt>"Created"</dt><dd>{n.created.clone()}</dd></div>
+                <div><dt>"Created"</dt><dd>{crate::state::clock::timestamp(&n.created)}</dd></div>
             </dl>
         </div>
     }

@@ -285,7 +285,7 @@ pub fn Networks() -> impl IntoView {
 #[component]
 fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView {
     let store = expect_context::<Store>();
-    let net = row.value;
+    let net = row.signal();
     let id = row.id.clone();
     let href = format!("/networks/{}", id);
     let subnets = move || {

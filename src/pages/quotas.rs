@@ -151,7 +151,8 @@ pub fn QuotaSummary() -> impl IntoView {
         }
     };
     view! {
-        <a href="/quotas" class="quota-summary" aria-label="Quota summary: open the quotas page">
+        <a href="/quotas" class="quota-summary" title="Your quotas in the default project">
+            <span class="visually-hidden">"Quotas: "</span>
             <ul>
                 {item("cyclades.floating_ip", "IPs")}
                 {item("cyclades.network.private", "Networks")}

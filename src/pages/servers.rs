@@ -56,7 +56,7 @@ pub fn Servers() -> impl IntoView {
 #[component]
 fn ServerRow(row: Row<Server>) -> impl IntoView {
     let store = expect_context::<Store>();
-    let server = row.value;
+    let server = row.signal();
     let id = row.id.clone();
     let status = Signal::derive(move || {
         server.with(|s| if s.task_state.is_empty() { s.status.clone() } else { s.task_state.clone() })

@@ -26,15 +26,24 @@ macro_rules! keyed {
 }
 keyed!(Network, Subnet, Port, Server, FloatingIp);
 
-/// One row: its id and a signal with the object.
+/// One row: its id and a signal with the object. The signal is reference
+/// counted, not owned by whichever page happened to load it: rows outlive the
+/// views that show them. A row's view takes its own handle with [`Row::signal`].
 pub struct Row<T: Send + Sync + 'static> {
     pub id: String,
-    pub value: RwSignal<T>,
+    pub value: ArcRwSignal<T>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Row<T> {
     fn clone(&self) -> Self {
-        Row { id: self.id.clone(), value: self.value }
+        Row { id: self.id.clone(), value: self.value.clone() }
+    }
+}
+
+impl<T: Send + Sync + 'static> Row<T> {
+    /// A `Copy` handle on the row's signal, owned by the calling view.
+    pub fn signal(&self) -> RwSignal<T> {
+        RwSignal::from(self.value.clone())
     }
 }
 
@@ -88,8 +97,8 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
     /// touched, changed rows update their own signal, and membership changes only
     /// when ids come or go.
     pub fn replace_all(&self, items: Vec<T>) {
-        let mut by_id: HashMap<String, RwSignal<T>> =
-            self.rows.with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value)).collect());
+        let mut by_id: HashMap<String, ArcRwSignal<T>> =
+            self.rows.with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value.clone())).collect());
         let same_members = self.rows.with_untracked(|rows| {
             rows.len() == items.len() && rows.iter().zip(&items).all(|(r, i)| r.id == i.key())
         });
@@ -103,7 +112,7 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
                     }
                     signal
                 }
-                None => RwSignal::new(item),
+                None => ArcRwSignal::new(item),
             };
             next.push(Row { id, value });
         }
@@ -115,7 +124,7 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
 
     /// Add an object, or update it in place.
     pub fn upsert(&self, item: T) {
-        let existing = self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == item.key()).map(|r| r.value));
+        let existing = self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == item.key()).map(|r| r.value.clone()));
         match existing {
             Some(signal) => {
                 if signal.with_untracked(|old| old != &item) {
@@ -126,7 +135,7 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
                 let id = item.key().to_owned();
                 self.rows.update(|rows| {
                     let at = rows.partition_point(|r| id_order(&r.id, &id));
-                    rows.insert(at, Row { id, value: RwSignal::new(item) });
+                    rows.insert(at, Row { id, value: ArcRwSignal::new(item) });
                 });
             }
         }
@@ -240,7 +249,11 @@ impl Store {
     /// A project's name, or its id when unknown.
     pub fn project_name(&self, id: &str) -> String {
         self.projects
-            .with(|ps| ps.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            .with(|ps| {
+                ps.iter().find(|p| p.id == id).map(|p| {
+                    if p.system_project { "Personal (system project)".to_owned() } else { p.name.clone() }
+                })
+            })
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| id.to_owned())
     }

@@ -293,3 +293,130 @@ impl Page {
 pub fn exists(path: &Path) -> bool {
     path.is_file()
 }
+
+impl Page {
+    /// Run axe-core (npm) in the page and fail on serious or critical violations.
+    pub async fn axe_check(&self, what: &str) {
+        let source = std::fs::read_to_string(repo_root().join("node_modules/axe-core/axe.min.js"))
+            .expect("node_modules/axe-core (make test installs it with npm ci)");
+        self.client.execute(&source, vec![]).await.expect("inject axe-core");
+        let result = self
+            .client
+            .execute(
+                "return axe.run(document, {resultTypes: ['violations']}).then(r => r.violations\
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', ')));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        let violations: Vec<String> = serde_json::from_value(result).unwrap_or_default();
+        assert!(violations.is_empty(), "accessibility violations on {what}:\n{}", violations.join("\n"));
+    }
+
+    /// The cloud's request counters: (method, route, status) → count.
+    pub async fn metrics(&self) -> Vec<(String, String, String, u64)> {
+        let text = http_get(&format!("{}/metrics", self.base)).await;
+        text.lines()
+            .filter(|l| l.starts_with("nephele_http_requests_total{"))
+            .filter_map(|l| {
+                let (labels, value) = l.rsplit_once(' ')?;
+                let label = |name: &str| -> String {
+                    let find = || -> Option<String> {
+                        let start = labels.find(&format!("{name}=\""))? + name.len() + 2;
+                        Some(labels[start..start + labels[start..].find('"')?].to_owned())
+                    };
+                    find().unwrap_or_default()
+                };
+                Some((label("method"), label("route"), label("status"), value.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Requests the cloud has answered on the port routes (list and item) so far.
+    pub async fn port_requests(&self) -> u64 {
+        self.metrics()
+            .await
+            .into_iter()
+            .filter(|(m, r, _, _)| m == "GET" && (r == "/network/v2.0/ports" || r == "/network/v2.0/ports/{id}"))
+            .map(|(_, _, _, n)| n)
+            .sum()
+    }
+
+    /// Wait until `condition` holds on the page (a JS expression), up to the usual limit.
+    pub async fn wait_js(&self, condition: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let ok = self.client.execute(&format!("return !!({condition});"), vec![]).await.map(|v| v == json!(true));
+            if ok.unwrap_or(false) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "condition never held: {condition}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Click the button (or link) whose aria-label is `label`.
+    pub async fn click_labelled(&self, label: &str) {
+        let css = format!("[aria-label=\"{label}\"]");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(&css)).await {
+                if el.click().await.is_ok() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "nothing labelled {label:?} to click");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A plain GET on loopback, returning the body (for /metrics).
+pub async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect to the cloud");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut body = Vec::new();
+    stream.read_to_end(&mut body).await.expect("read");
+    let text = String::from_utf8_lossy(&body).into_owned();
+    text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+}
+
+impl Page {
+    /// Click the first element matching `css`.
+    pub async fn click_css(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if el.click().await.is_ok() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "nothing matching {css:?} to click");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Tick the checkbox inside the label whose text contains `text`.
+    pub async fn check_label_containing(&self, scope: &str, text: &str) {
+        let found = self
+            .client
+            .execute(
+                "const l = [...document.querySelectorAll(arguments[0] + ' label')].find(l => l.textContent.includes(arguments[1]));\
+                 if (!l) return false; const i = l.querySelector('input'); if (!i.checked) i.click(); return true;",
+                vec![json!(scope), json!(text)],
+            )
+            .await
+            .expect("tick checkbox");
+        assert_eq!(found, json!(true), "no checkbox labelled {text:?} in {scope}");
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+}

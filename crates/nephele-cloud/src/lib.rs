@@ -1,6 +1,6 @@
 //! `nephele-cloud`: a local Synnefo cloud (identity, compute, network, account) on
-//! SQLite, the Nephele portal's static host, and (later) a same-origin gateway to a
-//! real cloud.
+//! SQLite, the Nephele portal's static host, and a same-origin gateway to a real
+//! cloud (`--upstream`, see [`gateway`]).
 //!
 //! [`start`] binds, spawns the server on the current Tokio runtime and returns its
 //! address: `main.rs` and the end-to-end tests use it the same way.
@@ -11,6 +11,8 @@ pub mod api;
 pub mod db;
 #[deny(clippy::unwrap_used)]
 pub mod error;
+#[deny(clippy::unwrap_used)]
+pub mod gateway;
 #[deny(clippy::unwrap_used)]
 pub mod ipnet;
 #[deny(clippy::unwrap_used)]
@@ -45,6 +47,11 @@ pub struct Options {
     pub build_delay: Duration,
     /// Origins allowed to call the API from another origin (CORS), e.g. `make dev`.
     pub allow_origins: Vec<String>,
+    /// Gateway mode: the identity URL of a real cloud. When set, the API paths are
+    /// forwarded there (see [`gateway`]) and `db`, `seed` and `build_delay` are unused.
+    pub upstream: Option<String>,
+    /// Gateway mode: how long to wait for the cloud's answer (and any pause in a body).
+    pub upstream_timeout: Duration,
 }
 
 impl Default for Options {
@@ -56,6 +63,8 @@ impl Default for Options {
             dist: None,
             build_delay: Duration::from_millis(1500),
             allow_origins: Vec::new(),
+            upstream: None,
+            upstream_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -89,12 +98,18 @@ impl Running {
 
 /// Build the whole application router for these options.
 pub async fn app(options: &Options) -> anyhow::Result<Router> {
-    let index_html = match &options.dist {
-        Some(dir) => tokio::fs::read_to_string(dir.join("index.html")).await.ok(),
-        None => None,
+    let csp = match &options.dist {
+        Some(dir) => web::csp_for_dist(dir)?,
+        None => web::content_security_policy(None, &[]),
     };
-    let csp = web::content_security_policy(index_html.as_deref(), &[]);
-    let mut router = api::router(options).await?;
+    let mut router = match &options.upstream {
+        Some(upstream) => {
+            let gw = gateway::Gateway::new(upstream, options.upstream_timeout)?;
+            tracing::info!(target: "nephele_cloud::gateway", "gateway mode: forwarding to {}", gw.identity_url());
+            gateway::router(std::sync::Arc::new(gw))
+        }
+        None => api::router(options).await?,
+    };
     if let Some(dir) = &options.dist {
         router = router.merge(web::router(dir));
     }

@@ -22,12 +22,22 @@ use tracing_subscriber::EnvFilter;
 ///       Keep state in cloud.db (the seed is loaded only into an empty database)
 ///       and serve the built portal at /.
 ///
+///   nephele-cloud --upstream https://cloud.example.org/identity/v2.0 --dist dist
+///       Gateway mode: serve the portal and forward /identity, /compute, /network
+///       and /account to a real cloud, rewriting its service catalog so the
+///       browser only talks to this server (no CORS needed).
+///
+///   nephele-cloud print-csp --dist dist
+///       Print the Content-Security-Policy for dist/ (for nginx or a CDN).
+///
 /// Point kamaki at it with `kamaki config set cloud.local.url
 /// http://127.0.0.1:8080/identity/v2.0` and the token. Metrics: GET /metrics.
 /// Logs: one line per request; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 #[derive(Debug, Parser)]
-#[command(name = "nephele-cloud", version, about, long_about, verbatim_doc_comment)]
+#[command(name = "nephele-cloud", version, about, long_about, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     listen: SocketAddr,
@@ -49,6 +59,29 @@ struct Cli {
     /// call the API (CORS). Repeat for several.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// Gateway mode: the identity URL of a real Synnefo cloud (e.g.
+    /// https://accounts.example.org/astakos/identity/v2.0). The API paths are then
+    /// forwarded there instead of served by the local cloud.
+    #[arg(long, value_name = "URL", value_parser = parse_upstream, conflicts_with_all = ["db", "seed"])]
+    upstream: Option<String>,
+    /// Gateway mode: seconds to wait for the cloud's answer (and any pause in a body).
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    upstream_timeout_secs: u64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Print the Content-Security-Policy for a built portal: the hash of Trunk's
+    /// inline script from index.html, and connect-src from config.json.
+    PrintCsp {
+        /// The built portal.
+        #[arg(long, default_value = "dist", value_name = "DIR")]
+        dist: PathBuf,
+    },
+}
+
+fn parse_upstream(s: &str) -> Result<String, String> {
+    nephele_cloud::gateway::parse_upstream(s).map(|u| u.to_string())
 }
 
 #[tokio::main]
@@ -64,6 +97,10 @@ async fn run() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let cli = Cli::parse();
+    if let Some(Command::PrintCsp { dist }) = &cli.command {
+        println!("{}", nephele_cloud::web::csp_for_dist(dist)?);
+        return Ok(());
+    }
     if let Some(dist) = &cli.dist {
         anyhow::ensure!(dist.join("index.html").is_file(), "--dist {}: no index.html there", dist.display());
     }
@@ -74,6 +111,8 @@ async fn run() -> anyhow::Result<()> {
         dist: cli.dist,
         build_delay: Duration::from_millis(cli.build_delay_ms),
         allow_origins: cli.allow_origins,
+        upstream: cli.upstream,
+        upstream_timeout: Duration::from_secs(cli.upstream_timeout_secs),
     };
     let running = nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;
     tracing::info!("nephele-cloud listening on {}", running.url());

@@ -44,6 +44,48 @@ pub fn content_security_policy(index_html: Option<&str>, connect_origins: &[Stri
     )
 }
 
+/// The CSP for a built portal: inline scripts of `dist/index.html` by hash, and
+/// connect-src from `dist/config.json` (see [`connect_origins_from_config`]).
+/// The server sends it, and `nephele-cloud print-csp` prints it for other web servers.
+pub fn csp_for_dist(dist: &Path) -> anyhow::Result<String> {
+    let index = std::fs::read_to_string(dist.join("index.html"))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dist.join("index.html").display()))?;
+    let origins = match std::fs::read_to_string(dist.join("config.json")) {
+        Ok(text) => connect_origins_from_config(&text),
+        Err(_) => Vec::new(),
+    };
+    Ok(content_security_policy(Some(&index), &origins))
+}
+
+/// The API origins the portal may call besides its own, from `config.json`: the
+/// origins of an absolute `identity_url`, of each `clouds[].identity_url`, and the
+/// `api_origins` list (for catalogs that name other hosts). Relative URLs are the
+/// portal's own origin ('self'). Anything that is not an http(s) origin is skipped.
+pub fn connect_origins_from_config(text: &str) -> Vec<String> {
+    let Ok(config) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
+    let mut urls: Vec<&str> = Vec::new();
+    urls.extend(config.get("identity_url").and_then(|v| v.as_str()));
+    if let Some(clouds) = config.get("clouds").and_then(|v| v.as_array()) {
+        urls.extend(clouds.iter().filter_map(|c| c.get("identity_url").and_then(|v| v.as_str())));
+    }
+    if let Some(list) = config.get("api_origins").and_then(|v| v.as_array()) {
+        urls.extend(list.iter().filter_map(|v| v.as_str()));
+    }
+    let mut origins: Vec<String> = Vec::new();
+    for u in urls {
+        let Ok(url) = url::Url::parse(u.trim()) else { continue };
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            continue;
+        }
+        let origin = url.origin().ascii_serialization();
+        let clean = origin.bytes().all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b));
+        if clean && !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    origins
+}
+
 /// Base64 SHA-256 of the body of every `<script>` without a `src` attribute.
 pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut hashes = Vec::new();
@@ -136,6 +178,20 @@ mod tests {
         assert!(csp.contains(&format!("'sha256-{expected}'")));
         assert!(csp.contains("connect-src 'self' https://api.example.org;"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn connect_origins_come_from_config() {
+        let text = r#"{"identity_url": "/identity/v2.0",
+            "clouds": [{"name": "A", "identity_url": "https://accounts.example.org/astakos/identity/v2.0"},
+                       {"name": "B", "identity_url": "https://accounts.example.org:8443/identity/v2.0"}],
+            "api_origins": ["https://cyclades.example.org", "https://accounts.example.org/x", "javascript:alert(1)", "*"]}"#;
+        assert_eq!(
+            connect_origins_from_config(text),
+            ["https://accounts.example.org", "https://accounts.example.org:8443", "https://cyclades.example.org"]
+        );
+        assert!(connect_origins_from_config("not json").is_empty());
+        assert!(connect_origins_from_config(r#"{"identity_url": "/identity/v2.0"}"#).is_empty());
     }
 
     #[test]

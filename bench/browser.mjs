@@ -1,0 +1,446 @@
+// Browser benchmarks for `make bench`: start-up, rendering, one-row updates,
+// memory and polling cost of the portal beside the plain-JavaScript floor
+// (bench/floor/), in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core; no browser is downloaded).
+//
+//   node bench/browser.mjs            (bench/run sets the environment below)
+//
+// RUNS (5)            runs per figure; the report gives medians
+// PHASES              render,update,poll (any subset, comma-separated)
+// SEED                the large-tenant seed (bench/gen-seed.py)
+// DIST                dist/ plus the floor under /floor/ (bench/run builds it)
+// OUT                 directory for the JSON results and traces
+// POLL_WINDOW_S (30)  how long each polling scenario is counted
+// UPDATE_DELAY_MS (10000)  the cloud's build delay in the update phase
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import {
+  createPendingPort, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
+} from './lib.mjs';
+
+const RUNS = Number(process.env.RUNS || 5);
+const PHASES = (process.env.PHASES || 'render,update,poll').split(',');
+const SEED = process.env.SEED || 'target/bench/big.toml';
+const DIST = process.env.DIST || 'target/bench/dist';
+const OUT = process.env.OUT || 'target/bench/results';
+const POLL_WINDOW_S = Number(process.env.POLL_WINDOW_S || 30);
+const UPDATE_DELAY_MS = Number(process.env.UPDATE_DELAY_MS || 10000);
+const seedText = readFileSync(SEED, 'utf8');
+const SEEDED_PORTS = (seedText.match(/^\[\[ports\]\]/gm) || []).length;
+const NETWORKS = (seedText.match(/^\[\[networks\]\]/gm) || []).length + 1; // + bench-private
+mkdirSync(OUT, { recursive: true });
+
+const log = (...a) => console.error('[browser]', ...a);
+
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-extensions', '--mute-audio'],
+};
+
+const URLS = {
+  nephele: { networks: '/networks', ports: '/ports' },
+  floor: { networks: '/floor/networks.html', ports: '/floor/ports.html' },
+};
+
+const TRACE_CATEGORIES = [
+  'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel',
+  'v8', 'v8.wasm', 'loading',
+];
+
+// Injected before any of the page's scripts (playwright addInitScript).
+function instrument(cfg) {
+  if (cfg.session) sessionStorage.setItem('nephele.session', cfg.session);
+  const b = (window.__bench = { tableAt: null, frameAt: null, appliedAt: null, startedAt: null, sawPending: false, wasm: null, rows: 0 });
+  addEventListener('TrunkApplicationStarted', (e) => {
+    b.wasm = e.detail && e.detail.wasm;
+    b.startedAt = performance.now();
+  });
+  // Marks the moment each response body is in JavaScript's hands, just before
+  // the app's own continuation runs (for the one-row update trace).
+  for (const m of ['json', 'text']) {
+    const orig = Response.prototype[m];
+    Response.prototype[m] = function () {
+      return orig.call(this).then((v) => {
+        performance.mark('bench:body');
+        return v;
+      });
+    };
+  }
+  let watchRow = null;
+  const check = () => {
+    const tb = document.querySelector('table.data tbody');
+    if (!tb) return;
+    b.rows = tb.rows.length;
+    if (b.tableAt === null && tb.rows.length >= cfg.expectRows) {
+      b.tableAt = performance.now();
+      performance.mark('bench:table');
+      requestAnimationFrame(() => setTimeout(() => { b.frameAt = performance.now(); }, 0));
+    }
+    if (cfg.watchPort && b.tableAt !== null && b.appliedAt === null) {
+      if (!watchRow || !watchRow.isConnected) {
+        watchRow = null;
+        for (const tr of tb.rows) {
+          const t = tr.cells[0].textContent;
+          if (t.startsWith(cfg.watchPort) && !/[0-9]/.test(t.charAt(cfg.watchPort.length))) { watchRow = tr; break; }
+        }
+      }
+      if (watchRow) {
+        const s = watchRow.cells[5].textContent;
+        if (s.includes('BUILD')) b.sawPending = true;
+        else if (b.sawPending && s.includes('ACTIVE')) {
+          b.appliedAt = performance.now();
+          performance.mark('bench:applied');
+        }
+      }
+    }
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true, characterData: true });
+}
+
+async function collect(page) {
+  return page.evaluate(() => {
+    const b = window.__bench;
+    const api = (n) => /\/(network|compute|account|identity)\//.test(n);
+    const res = performance.getEntriesByType('resource');
+    const apiRes = res.filter((e) => api(e.name));
+    const appRes = res.filter((e) => /\.(wasm|js)$/.test(new URL(e.name).pathname));
+    return {
+      tableMs: b.tableAt,
+      frameMs: b.frameAt,
+      startedMs: b.startedAt,
+      rows: b.rows,
+      appLoadedMs: appRes.length ? Math.max(...appRes.map((e) => e.responseEnd)) : null,
+      firstApiMs: apiRes.length ? Math.min(...apiRes.map((e) => e.startTime)) : null,
+      lastApiMs: apiRes.length ? Math.max(...apiRes.map((e) => e.responseEnd)) : null,
+      apiCalls: apiRes.map((e) => new URL(e.name).pathname),
+      transferred: res.reduce((s, e) => s + e.transferSize, 0) + (performance.getEntriesByType('navigation')[0]?.transferSize || 0),
+    };
+  });
+}
+
+async function memory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics: m } = await cdp.send('Performance.getMetrics');
+  const get = (n) => m.find((x) => x.name === n)?.value ?? null;
+  const wasm = await page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? 0);
+  return { jsHeapUsed: get('JSHeapUsedSize'), jsHeapTotal: get('JSHeapTotalSize'), wasmMemory: wasm, domNodes: get('Nodes') };
+}
+
+async function open(browser, base, impl, which, { session, expectRows, watchPort, viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport || { width: 1280, height: 900 } });
+  await context.addInitScript(instrument, { session, expectRows, watchPort: watchPort || null });
+  const page = await context.newPage();
+  const url = base + URLS[impl][which];
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__bench && window.__bench.frameAt !== null, null, { timeout: 180000, polling: 250 });
+  return { context, page, url };
+}
+
+async function signIn(browser, base) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('#token', TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/networks/, { timeout: 60000 });
+  const session = await page.evaluate(() => sessionStorage.getItem('nephele.session'));
+  await context.close();
+  if (!session) throw new Error('sign-in left no session in sessionStorage');
+  return session;
+}
+
+// ---------------------------------------------------------------- trace analysis
+
+const SCRIPT = new Set(['FunctionCall', 'RunMicrotasks', 'EvaluateScript', 'v8.callFunction', 'v8.run', 'V8.Execute',
+  'TimerFire', 'EventDispatch', 'FireAnimationFrame', 'FireIdleCallback', 'v8.evaluateModule', 'v8.compile',
+  'v8.compileModule', 'CompileScript', 'V8.GC_SCAVENGER', 'MinorGC', 'MajorGC', 'V8.GCScavenger', 'V8.GCFinalizeMC',
+  'GCEvent', 'BlinkGC.AtomicPhase', 'v8.wasm.compileLazy', 'wasm.CompileLazy']);
+const RENDER = new Set(['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'CompositeLayers',
+  'Commit', 'RecalculateStyles', 'HitTest', 'IntersectionObserverController::computeIntersections']);
+const isTask = (e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+
+function merged(intervals) {
+  intervals.sort((a, b) => a[0] - b[0]);
+  let total = 0, cur = null;
+  for (const [s, e] of intervals) {
+    if (!cur || s > cur[1]) {
+      if (cur) total += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  if (cur) total += cur[1] - cur[0];
+  return total;
+}
+
+function analyseUpdate(trace) {
+  const ev = trace.traceEvents || trace;
+  const applied = ev.find((e) => e.name === 'bench:applied');
+  if (!applied) return { error: 'no bench:applied mark in the trace' };
+  const same = (e) => e.pid === applied.pid && e.tid === applied.tid;
+  const main = ev.filter((e) => same(e) && e.ph === 'X');
+  const task = main.filter((t) => isTask(t) && t.ts <= applied.ts && applied.ts <= t.ts + t.dur).sort((a, b) => b.dur - a.dur)[0];
+  if (!task) return { error: 'no task around the update' };
+  const end = task.ts + task.dur;
+  const body = ev.filter((e) => e.name === 'bench:body' && same(e) && e.ts <= applied.ts).pop();
+  const inTask = main.filter((e) => e.ts >= task.ts && e.ts + e.dur <= end);
+  const script = merged(inTask.filter((e) => SCRIPT.has(e.name)).map((e) => [e.ts, e.ts + e.dur]));
+  const render = merged(main.filter((e) => RENDER.has(e.name) && e.ts >= end && e.ts < end + 100000).map((e) => [e.ts, e.ts + e.dur]));
+  return {
+    taskMs: task.dur / 1000,
+    scriptMs: script / 1000,
+    renderNextFrameMs: render / 1000,
+    bodyToDomMs: body ? (applied.ts - body.ts) / 1000 : null,
+    bodyInSameTask: !!body && body.ts >= task.ts,
+  };
+}
+
+/** Main-thread time by kind from navigation start to the table, for "where the time goes". */
+function analyseStartup(trace) {
+  const ev = trace.traceEvents || trace;
+  const table = ev.find((e) => e.name === 'bench:table');
+  if (!table) return { error: 'no bench:table mark' };
+  const same = (e) => e.pid === table.pid && e.tid === table.tid;
+  const nav = ev.find((e) => same(e) && (e.name === 'navigationStart' || e.name === 'NavigationStart')) ||
+    ev.filter((e) => same(e) && isTask(e))[0];
+  const t0 = nav.ts, t1 = table.ts;
+  const main = ev.filter((e) => same(e) && e.ph === 'X' && e.ts >= t0 && e.ts <= t1);
+  const sum = (pred) => merged(main.filter(pred).map((e) => [e.ts, Math.min(e.ts + e.dur, t1)])) / 1000;
+  const wasmCompile = merged(ev.filter((e) => e.ph === 'X' && /wasm/i.test(e.name) && /compil/i.test(e.name) && e.ts >= t0 && e.ts <= t1)
+    .map((e) => [e.ts, e.ts + e.dur])) / 1000;
+  const busy = sum(isTask);
+  return {
+    totalMs: (t1 - t0) / 1000,
+    mainThreadBusyMs: busy,
+    scriptMs: sum((e) => SCRIPT.has(e.name)),
+    styleLayoutPaintMs: sum((e) => RENDER.has(e.name)),
+    parseHtmlMs: sum((e) => e.name === 'ParseHTML'),
+    gcMs: sum((e) => /GC/.test(e.name)),
+    wasmCompileAnyThreadMs: wasmCompile,
+    idleOrWaitingMs: (t1 - t0) / 1000 - busy,
+  };
+}
+
+// ---------------------------------------------------------------- phases
+
+async function renderPhase(browser, base, session, results) {
+  const startup = { nephele: { networks: [], ports: [] }, floor: { networks: [], ports: [] } };
+  const warm = { nephele: { networks: [], ports: [] }, floor: { networks: [], ports: [] } };
+  const mem = { nephele: [], floor: [] };
+  for (const which of ['networks', 'ports']) {
+    const expectRows = which === 'networks' ? NETWORKS : SEEDED_PORTS;
+    for (let i = 0; i < RUNS; i++) {
+      for (const impl of ['nephele', 'floor']) {
+        const run = await open(browser, base, impl, which, { session, expectRows });
+        const r = await collect(run.page);
+        startup[impl][which].push(r);
+        if (which === 'ports') {
+          await sleep(500);
+          const cdp = await run.context.newCDPSession(run.page);
+          mem[impl].push(await memory(run.page, cdp));
+        }
+        // Warm: the same tab opens the page again (HTTP cache and V8 code cache filled).
+        await run.page.goto(run.url, { waitUntil: 'commit' });
+        await run.page.waitForFunction(() => window.__bench && window.__bench.frameAt !== null, null, { timeout: 180000, polling: 250 });
+        warm[impl][which].push(await collect(run.page));
+        if (i === 0 && which === 'ports') {
+          // The first row's markup, to check that both render the same table.
+          results.markup = results.markup || {};
+          results.markup[impl] = await run.page.evaluate(() => document.querySelector('table.data tbody tr').outerHTML);
+        }
+        await run.context.close();
+        log(`${which} ${impl} run ${i + 1}: table ${r.tableMs.toFixed(0)} ms (warm ${warm[impl][which].at(-1).tableMs.toFixed(0)} ms)`);
+      }
+    }
+  }
+  // One traced run each (not in the medians: tracing slows the page down).
+  const profile = {};
+  for (const impl of ['nephele', 'floor']) {
+    for (const which of ['networks', 'ports']) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const expectRows = which === 'networks' ? NETWORKS : SEEDED_PORTS;
+      await context.addInitScript(instrument, { session, expectRows });
+      const page = await context.newPage();
+      await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+      await page.goto(base + URLS[impl][which], { waitUntil: 'commit' });
+      await page.waitForFunction(() => window.__bench && window.__bench.frameAt !== null, null, { timeout: 180000, polling: 250 });
+      const buf = await browser.stopTracing();
+      writeFileSync(`${OUT}/trace-startup-${impl}-${which}.json`, buf);
+      profile[`${impl} ${which}`] = analyseStartup(JSON.parse(buf.toString()));
+      await context.close();
+    }
+  }
+  // Idle cost with the 5,000-row table shown and nothing pending.
+  const idle = {};
+  for (const impl of ['nephele', 'floor']) {
+    const run = await open(browser, base, impl, 'ports', { session, expectRows: SEEDED_PORTS });
+    const cdp = await run.context.newCDPSession(run.page);
+    await cdp.send('Performance.enable');
+    await sleep(2000);
+    const m0 = (await cdp.send('Performance.getMetrics')).metrics;
+    await sleep(10000);
+    const m1 = (await cdp.send('Performance.getMetrics')).metrics;
+    const d = (n) => (m1.find((x) => x.name === n).value - m0.find((x) => x.name === n).value) * 1000;
+    idle[impl] = { scriptMsPerS: d('ScriptDuration') / 10, taskMsPerS: d('TaskDuration') / 10 };
+    await run.context.close();
+  }
+  Object.assign(results, { startup, warm, memory: mem, profile, idle });
+}
+
+async function updatePhase(browser, base, session, priv, results) {
+  const spare = spareServers(seedText);
+  const update = { nephele: [], floor: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const impl of ['nephele', 'floor']) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const port = await createPendingPort(base, priv, spare.shift());
+        const run = await open(browser, base, impl, 'ports', { session, expectRows: SEEDED_PORTS, watchPort: String(port.id) });
+        const state = await run.page.evaluate(() => ({ saw: window.__bench.sawPending, applied: window.__bench.appliedAt }));
+        if (!state.saw || state.applied !== null) {
+          log(`update ${impl}: port ${port.id} was not seen in BUILD before tracing; retrying`);
+          await run.context.close();
+          continue;
+        }
+        await browser.startTracing(run.page, { categories: TRACE_CATEGORIES });
+        let ok = true;
+        try {
+          await run.page.waitForFunction(() => window.__bench.appliedAt !== null, null, { timeout: UPDATE_DELAY_MS * 2 + 10000, polling: 500 });
+        } catch {
+          ok = false;
+        }
+        await sleep(300);
+        const buf = await browser.stopTracing();
+        await run.context.close();
+        if (!ok) {
+          log(`update ${impl}: port ${port.id} never turned ACTIVE in the page; retrying`);
+          continue;
+        }
+        if (i === 0) writeFileSync(`${OUT}/trace-update-${impl}.json`, buf);
+        const a = analyseUpdate(JSON.parse(buf.toString()));
+        update[impl].push({ port: port.id, ...a });
+        log(`update ${impl} run ${i + 1}: script ${a.scriptMs?.toFixed(2)} ms, task ${a.taskMs?.toFixed(2)} ms`);
+        break;
+      }
+    }
+  }
+  results.update = update;
+}
+
+/** Make the page's document hidden: another tab of the same window comes to the front. */
+async function hide(context, page) {
+  const other = await context.newPage();
+  await other.goto('about:blank');
+  await other.bringToFront();
+  await sleep(300);
+  let state = await page.evaluate(() => document.visibilityState);
+  let method = 'another tab brought to front';
+  if (state !== 'hidden') {
+    // Fallback: minimise the page's window through the DevTools protocol.
+    const cdp = await context.newCDPSession(page);
+    const { windowId } = await cdp.send('Browser.getWindowForTarget');
+    await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState: 'minimized' } });
+    await sleep(300);
+    state = await page.evaluate(() => document.visibilityState);
+    method = 'window minimised (CDP Browser.setWindowBounds)';
+  }
+  return { state, method };
+}
+
+async function pollPhase(browser, results) {
+  const cloud = await startCloud({ seed: SEED, dist: DIST, buildDelayMs: 3_600_000 });
+  try {
+    const base = cloud.url;
+    const priv = await setupTenant(base, { fips: 0 });
+    const session = await signIn(browser, base);
+    const spare = spareServers(seedText);
+    let pending = 0;
+    const poll = [];
+    for (const target of [0, 1, 10, 100, 'hidden']) {
+      const want = target === 'hidden' ? 100 : target;
+      while (pending < want) {
+        await createPendingPort(base, priv, spare.shift());
+        pending++;
+      }
+      const run = await open(browser, base, 'nephele', 'ports', { session, expectRows: SEEDED_PORTS + pending });
+      const cdp = await run.context.newCDPSession(run.page);
+      await cdp.send('Performance.enable');
+      let visibility = { state: await run.page.evaluate(() => document.visibilityState), method: 'none (tab in front)' };
+      if (target === 'hidden') visibility = await hide(run.context, run.page);
+      const sizes = [];
+      let counting = false;
+      run.page.on('requestfinished', async (req) => {
+        if (!counting) return;
+        const s = await req.sizes().catch(() => null);
+        sizes.push({ url: req.url(), body: s ? s.responseBodySize : 0, headers: s ? s.responseHeadersSize : 0 });
+      });
+      await sleep(2500);
+      const m0 = await metrics(base);
+      const p0 = (await cdp.send('Performance.getMetrics')).metrics;
+      counting = true;
+      await sleep(POLL_WINDOW_S * 1000);
+      counting = false;
+      const m1 = await metrics(base);
+      const p1 = (await cdp.send('Performance.getMetrics')).metrics;
+      const visibleAtEnd = await run.page.evaluate(() => document.visibilityState);
+      const d = (n) => (p1.find((x) => x.name === n).value - p0.find((x) => x.name === n).value) * 1000;
+      const perMin = 60 / POLL_WINDOW_S;
+      const counts = diffCounts(m0, m1);
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      poll.push({
+        pending: want,
+        hidden: target === 'hidden',
+        visibility: { ...visibility, atEnd: visibleAtEnd },
+        requestsPerMin: total * perMin,
+        byRoute: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * perMin])),
+        bytesPerMin: sizes.reduce((a, s) => a + s.body + s.headers, 0) * perMin,
+        scriptMsPerMin: d('ScriptDuration') * perMin,
+        kamakiRequestsPerMin: want * 60,
+      });
+      log(`poll ${target}: ${(total * perMin).toFixed(1)} req/min`, counts, visibility);
+      await run.context.close();
+    }
+    results.poll = { windowS: POLL_WINDOW_S, scenarios: poll };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+async function main() {
+  const results = {
+    date: new Date().toISOString(),
+    runs: RUNS,
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: +(totalmem() / 2 ** 30).toFixed(1) },
+    seed: { networks: NETWORKS, ports: SEEDED_PORTS },
+  };
+  const browser = await chromium.launch(LAUNCH);
+  results.chromium = browser.version();
+  try {
+    if (PHASES.includes('render') || PHASES.includes('update')) {
+      const cloud = await startCloud({ seed: SEED, dist: DIST, buildDelayMs: UPDATE_DELAY_MS });
+      try {
+        const base = cloud.url;
+        const priv = await setupTenant(base, { fips: 1000 });
+        results.seed.floatingIps = 1000;
+        const session = await signIn(browser, base);
+        if (PHASES.includes('render')) await renderPhase(browser, base, session, results);
+        if (PHASES.includes('update')) await updatePhase(browser, base, session, priv, results);
+      } finally {
+        await cloud.stop();
+      }
+    }
+    if (PHASES.includes('poll')) await pollPhase(browser, results);
+  } finally {
+    await browser.close();
+  }
+  writeFileSync(`${OUT}/browser.json`, JSON.stringify(results, null, 1));
+  log(`wrote ${OUT}/browser.json`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

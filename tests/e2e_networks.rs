@@ -1,0 +1,140 @@
+//! Sections 7.7.1, 7.7.2 and 7.7.5 of the kamaki network guide, in the browser:
+//! create a private network, connect servers (ports BUILD → ACTIVE without a
+//! reload), refuse to delete the public network, and "disconnect everything and
+//! delete". Plus the poller's request budget, counted at the server.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Harness, Page};
+
+fn options(build_delay_ms: u64) -> nephele_cloud::Options {
+    nephele_cloud::Options { build_delay: Duration::from_millis(build_delay_ms), ..Default::default() }
+}
+
+/// Create "My Private Net" from the networks page and open it.
+async fn create_private_net(page: &Page) {
+    page.click_text(".page-head button", "Create network").await;
+    page.fill("Name", "My Private Net").await;
+    page.click_css("form[aria-label='Create network'] button[type=submit]").await;
+    page.wait_text("table.data tbody tr", "My Private Net").await;
+}
+
+async fn connect_both_servers(page: &Page) {
+    page.click_text("table.data tbody a", "My Private Net").await;
+    page.wait_text("main h1", "My Private Net").await;
+    page.click_text("button", "Connect servers").await;
+    page.check_label_containing("dialog[open]", "(141)").await;
+    page.check_label_containing("dialog[open]", "(142)").await;
+    page.click_text("dialog[open] button", "Connect 2 servers").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guide_networks_create_connect_and_delete() {
+    Harness::start_with("networks", options(4000)).await.run(|page| async move {
+        page.goto("/networks").await;
+        page.sign_in().await;
+        page.wait_path("/networks").await;
+        page.wait_text("table.data tbody", "public_network").await;
+        page.axe_check("/networks").await;
+
+        // 7.7.1: the new network is ACTIVE, MAC_FILTERED and private.
+        create_private_net(&page).await;
+        let row = page.wait_text("table.data tbody tr", "My Private Net").await;
+        for expected in ["MAC_FILTERED", "ACTIVE", "Private", "192.168.10.0/24"] {
+            assert!(row.contains(expected), "row {row:?} lacks {expected}");
+        }
+        page.screenshots("networks-list").await;
+
+        // 7.7.2: both ports appear in BUILD, then turn ACTIVE without a reload.
+        connect_both_servers(&page).await;
+        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.pending').length === 2").await;
+        let building = page.wait_text("main table.data tbody", "BUILD").await;
+        assert!(building.contains("(141)") && building.contains("(142)"), "{building}");
+        page.axe_check("/networks/2 with ports in BUILD").await;
+        page.screenshots("network-detail-build").await;
+        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2").await;
+        page.wait_text("#announcer", "is now ACTIVE").await;
+
+        // The network list and the server view show the connections.
+        page.click_text("nav a", "Networks").await;
+        let row = page.wait_text("table.data tbody tr", "My Private Net").await;
+        assert!(row.contains("Server 1"), "{row}");
+        page.click_text("nav a", "Servers").await;
+        page.wait_js("[...document.querySelectorAll('tbody tr')].filter(r => r.textContent.includes('My Private Net')).length === 2").await;
+        page.axe_check("/servers").await;
+
+        // 7.7.5: the public network cannot be deleted, and says why.
+        page.click_text("nav a", "Networks").await;
+        page.click_labelled("Delete network public_network").await;
+        page.wait_text("dialog[open]", "cannot be deleted by tenants").await;
+        assert_eq!(page.count("dialog[open] button[type=submit]").await, 0);
+        page.click_text("dialog[open] button", "Close").await;
+
+        // The private one shows what blocks it, then goes with its ports.
+        page.click_labelled("Delete network My Private Net").await;
+        let dialog = page.wait_text("dialog[open]", "will be disconnected first").await;
+        assert!(dialog.contains("port 11") && dialog.contains("port 12"), "{dialog}");
+        page.axe_check("the delete dialog").await;
+        page.click_text("dialog[open] button", "Disconnect everything and delete").await;
+        page.wait_text("dialog[open] .steps", "in progress").await;
+        page.screenshots("network-delete-flow").await;
+        page.wait_js("![...document.querySelectorAll('table.data tbody tr')].some(r => r.textContent.includes('My Private Net'))").await;
+        page.wait_text("#announcer", "Network 2 deleted").await;
+        page.click_text("nav a", "Ports").await;
+        page.wait_text("main h1", "Ports").await;
+        page.wait_js("document.querySelector('table.data') !== null").await;
+        let ports = page.wait_text("main", "Ports").await;
+        assert!(!ports.contains("My Private Net"), "ports of the deleted network remain: {ports}");
+        page.axe_check("/ports").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poller_sends_one_request_per_tick_none_when_hidden_or_idle() {
+    // Ports stay in BUILD for 9 s: long enough to watch the poller at work.
+    Harness::start_with("poller", options(9000)).await.run(|page| async move {
+        page.goto("/networks").await;
+        page.sign_in().await;
+        page.wait_text("table.data tbody", "public_network").await;
+        create_private_net(&page).await;
+        connect_both_servers(&page).await;
+        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.pending').length === 2").await;
+
+        // Two ports pending: at most one port request per one-second tick.
+        let before = page.port_requests().await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let polled = page.port_requests().await - before;
+        assert!((1..=4).contains(&polled), "{polled} port requests in 3 s with 2 pending (interval 1 s)");
+
+        // A reload finds the pending ports in the list and keeps following them.
+        page.client.refresh().await.expect("reload");
+        page.wait_text("main table.data tbody", "BUILD").await;
+
+        // Hidden tab: no requests at all.
+        let main = page.client.window().await.expect("current window");
+        let other = page.client.new_window(true).await.expect("open a tab");
+        page.client.switch_to_window(other.handle).await.expect("switch tab");
+        page.client.goto("about:blank").await.expect("blank tab");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let hidden_before = page.port_requests().await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(page.port_requests().await, hidden_before, "the poller polled while its tab was hidden");
+
+        // Visible again: polling resumes and the ports turn ACTIVE.
+        page.client.close_window().await.expect("close tab");
+        page.client.switch_to_window(main).await.expect("back to the portal");
+        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2").await;
+        assert!(page.port_requests().await > hidden_before, "polling did not resume");
+
+        // Nothing pending: no requests.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let idle_before = page.port_requests().await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(page.port_requests().await, idle_before, "the poller polled with nothing pending");
+    })
+    .await;
+}

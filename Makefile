@@ -42,5 +42,7 @@ clippy: setup
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p nephele --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+## make bench: download size, start-up and rendering beside a plain-JS floor, polling
+## cost and local-cloud load; writes BENCHMARKS.md. A report, not a test (not in `make test`).
 bench:
-	@echo "make bench: not built yet (issue #8)." >&2; exit 2
+	@bash bench/run

@@ -15,8 +15,9 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { openHiddenTab } from './hidden.mjs';
 import {
-  createPendingPort, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
+  createPendingPort, freePortNumber, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
 } from './lib.mjs';
 
 const RUNS = Number(process.env.RUNS || 5);
@@ -330,26 +331,6 @@ async function updatePhase(browser, base, session, priv, results) {
   results.update = update;
 }
 
-/** Make the page's document hidden: another tab of the same window comes to the front. */
-async function hide(context, page) {
-  const other = await context.newPage();
-  await other.goto('about:blank');
-  await other.bringToFront();
-  await sleep(300);
-  let state = await page.evaluate(() => document.visibilityState);
-  let method = 'another tab brought to front';
-  if (state !== 'hidden') {
-    // Fallback: minimise the page's window through the DevTools protocol.
-    const cdp = await context.newCDPSession(page);
-    const { windowId } = await cdp.send('Browser.getWindowForTarget');
-    await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState: 'minimized' } });
-    await sleep(300);
-    state = await page.evaluate(() => document.visibilityState);
-    method = 'window minimised (CDP Browser.setWindowBounds)';
-  }
-  return { state, method };
-}
-
 async function pollPhase(browser, results) {
   const cloud = await startCloud({ seed: SEED, dist: DIST, buildDelayMs: 3_600_000 });
   try {
@@ -365,43 +346,66 @@ async function pollPhase(browser, results) {
         await createPendingPort(base, priv, spare.shift());
         pending++;
       }
-      const run = await open(browser, base, 'nephele', 'ports', { session, expectRows: SEEDED_PORTS + pending });
-      const cdp = await run.context.newCDPSession(run.page);
-      await cdp.send('Performance.enable');
-      let visibility = { state: await run.page.evaluate(() => document.visibilityState), method: 'none (tab in front)' };
-      if (target === 'hidden') visibility = await hide(run.context, run.page);
-      const sizes = [];
-      let counting = false;
-      run.page.on('requestfinished', async (req) => {
-        if (!counting) return;
-        const s = await req.sizes().catch(() => null);
-        sizes.push({ url: req.url(), body: s ? s.responseBodySize : 0, headers: s ? s.responseHeadersSize : 0 });
-      });
-      await sleep(2500);
-      const m0 = await metrics(base);
-      const p0 = (await cdp.send('Performance.getMetrics')).metrics;
-      counting = true;
-      await sleep(POLL_WINDOW_S * 1000);
-      counting = false;
-      const m1 = await metrics(base);
-      const p1 = (await cdp.send('Performance.getMetrics')).metrics;
-      const visibleAtEnd = await run.page.evaluate(() => document.visibilityState);
-      const d = (n) => (p1.find((x) => x.name === n).value - p0.find((x) => x.name === n).value) * 1000;
       const perMin = 60 / POLL_WINDOW_S;
-      const counts = diffCounts(m0, m1);
-      const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      poll.push({
-        pending: want,
-        hidden: target === 'hidden',
-        visibility: { ...visibility, atEnd: visibleAtEnd },
-        requestsPerMin: total * perMin,
-        byRoute: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * perMin])),
-        bytesPerMin: sizes.reduce((a, s) => a + s.body + s.headers, 0) * perMin,
-        scriptMsPerMin: d('ScriptDuration') * perMin,
-        kamakiRequestsPerMin: want * 60,
-      });
-      log(`poll ${target}: ${(total * perMin).toFixed(1)} req/min`, counts, visibility);
-      await run.context.close();
+      const scenario = { pending: want, hidden: target === 'hidden', kamakiRequestsPerMin: want * 60 };
+      if (target === 'hidden') {
+        const tab = await openHiddenTab({
+          chromium: LAUNCH.executablePath, url: `${base}/ports`, session, expectRows: SEEDED_PORTS + pending, port: await freePortNumber(),
+        });
+        try {
+          await sleep(2500);
+          const m0 = await metrics(base);
+          const s0 = await tab.scriptMs();
+          tab.startCounting();
+          await sleep(POLL_WINDOW_S * 1000);
+          const bytes = tab.stopCounting();
+          const m1 = await metrics(base);
+          const s1 = await tab.scriptMs();
+          const counts = diffCounts(m0, m1);
+          const total = Object.values(counts).reduce((a, b) => a + b, 0);
+          Object.assign(scenario, {
+            visibility: { before: tab.before, state: tab.state, atEnd: await tab.evaluate('document.visibilityState'), method: tab.method },
+            requestsPerMin: total * perMin,
+            byRoute: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * perMin])),
+            bytesPerMin: bytes * perMin,
+            scriptMsPerMin: (s1 - s0) * perMin,
+          });
+        } finally {
+          await tab.close();
+        }
+      } else {
+        const run = await open(browser, base, 'nephele', 'ports', { session, expectRows: SEEDED_PORTS + pending });
+        const cdp = await run.context.newCDPSession(run.page);
+        await cdp.send('Performance.enable');
+        const sizes = [];
+        let counting = false;
+        run.page.on('requestfinished', async (req) => {
+          if (!counting) return;
+          const s = await req.sizes().catch(() => null);
+          sizes.push(s ? s.responseBodySize + s.responseHeadersSize : 0);
+        });
+        await sleep(2500);
+        const m0 = await metrics(base);
+        const p0 = (await cdp.send('Performance.getMetrics')).metrics;
+        counting = true;
+        await sleep(POLL_WINDOW_S * 1000);
+        counting = false;
+        const m1 = await metrics(base);
+        const p1 = (await cdp.send('Performance.getMetrics')).metrics;
+        const d = (n) => (p1.find((x) => x.name === n).value - p0.find((x) => x.name === n).value) * 1000;
+        const counts = diffCounts(m0, m1);
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        Object.assign(scenario, {
+          visibility: { state: await run.page.evaluate(() => document.visibilityState), method: 'tab in front' },
+          requestsPerMin: total * perMin,
+          byRoute: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * perMin])),
+          bytesPerMin: sizes.reduce((a, b) => a + b, 0) * perMin,
+          scriptMsPerMin: d('ScriptDuration') * perMin,
+        });
+        await run.context.close();
+      }
+      poll.push(scenario);
+      log(`poll ${target}: ${scenario.requestsPerMin.toFixed(1)} req/min`, scenario.byRoute, scenario.visibility);
     }
     results.poll = { windowS: POLL_WINDOW_S, scenarios: poll };
   } finally {

@@ -16,6 +16,10 @@ export function median(xs) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+export async function freePortNumber() {
+  return freePort();
+}
+
 async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -82,7 +86,7 @@ export async function api(base, method, path, body) {
 export async function setupTenant(base, { fips = 0 } = {}) {
   const net = (await api(base, 'POST', '/network/v2.0/networks', { network: { name: 'bench-private', type: 'MAC_FILTERED' } })).network;
   await api(base, 'POST', '/network/v2.0/subnets', {
-    subnet: { network_id: net.id, cidr: '10.250.0.0/16', ip_version: 4, name: 'bench-private-v4' },
+    subnet: { network_id: net.id, cidr: '10.250.0.0/22', ip_version: 4, name: 'bench-private-v4' },
   });
   for (let i = 0; i < fips; i++) {
     await api(base, 'POST', '/network/v2.0/floatingips', { floatingip: { floating_network_id: '1' } });

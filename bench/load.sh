@@ -23,7 +23,7 @@ for _ in $(seq 100); do curl -fs "$base/metrics" >/dev/null 2>&1 && break; sleep
 api() { curl -fsS -X "$1" -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' "$base$2" ${3:+-d "$3"}; }
 net=$(api POST /network/v2.0/networks '{"network":{"name":"bench-private","type":"MAC_FILTERED"}}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["network"]["id"])')
-api POST /network/v2.0/subnets "{\"subnet\":{\"network_id\":\"$net\",\"cidr\":\"10.250.0.0/16\",\"ip_version\":4}}" >/dev/null
+api POST /network/v2.0/subnets "{\"subnet\":{\"network_id\":\"$net\",\"cidr\":\"10.250.0.0/22\",\"ip_version\":4}}" >/dev/null
 count=$(api GET /network/v2.0/ports | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ports"]))')
 bytes=$(curl -fs -H "X-Auth-Token: $TOKEN" "$base/network/v2.0/ports" | wc -c)
 rss_idle=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$pid/status)

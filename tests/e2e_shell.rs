@@ -55,6 +55,25 @@ async fn shell_login_navigation_deep_link_and_not_found() {
         page.wait_text("main code", "/no/such/page").await;
         page.screenshots("not-found").await;
 
+        // A 401 on any call (here: the token was revoked) ends the session in one
+        // place; login then brings the user back to where they were.
+        page.goto("/ports").await;
+        page.wait_text("main h1", "Ports").await;
+        page.client
+            .execute(
+                "const s = JSON.parse(sessionStorage.getItem('nephele.session')); s.token = 'revoked-token';\
+                 sessionStorage.setItem('nephele.session', JSON.stringify(s));",
+                vec![],
+            )
+            .await
+            .expect("revoke the token");
+        page.client.refresh().await.expect("reload");
+        page.wait_path("/login?next=%2Fports").await;
+        page.wait_text(".notice", "Your session has ended").await;
+        page.sign_in().await;
+        page.wait_path("/ports").await;
+        page.wait_text("main h1", "Ports").await;
+
         // Signing out ends the session: protected pages send you to login again.
         page.goto("/networks").await;
         page.click_text("button", "Sign out").await;

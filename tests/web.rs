@@ -35,6 +35,18 @@ fn click(root: &HtmlElement, css: &str) {
     root.query_selector(css).unwrap().unwrap().unchecked_into::<HtmlElement>().click();
 }
 
+/// Yield to the browser until `condition` holds (events such as `close` are
+/// delivered as tasks, after the current one).
+async fn wait_until(condition: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if condition() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("condition never held");
+}
+
 fn text(root: &HtmlElement, css: &str) -> Option<String> {
     root.query_selector(css).unwrap().map(|e| e.text_content().unwrap_or_default())
 }
@@ -150,4 +162,219 @@ async fn live_region_announces_status_changes() {
     announcer.announce("Port 11 is now ACTIVE");
     tick().await;
     assert_eq!(region.text_content().unwrap(), "Port 11 is now ACTIVE");
+}
+
+// ---- Issue 5: rows, badges, dialogs, the create-network form ----
+
+use nephele::api::cloud::{Cloud, NewNetwork};
+use nephele::components::common::StatusBadge;
+use nephele::components::dialog::Dialog;
+use nephele::components::network_form::{NetworkForm, ProjectChoice};
+use nephele::components::ports::PortRow;
+use nephele::state::clock::Clock;
+use nephele::state::config::{Config, ConfigState, RuntimeConfig};
+use nephele::state::poller::Poller;
+use nephele::state::session::SessionContext;
+use nephele::state::store::Store;
+use nephele_model::port::Port;
+
+fn provide_app_contexts() -> Store {
+    provide_context(Config(RwSignal::new(ConfigState::Ready(RuntimeConfig::default()))));
+    let session = SessionContext::with(None);
+    provide_context(session);
+    provide_context(Announcer::new());
+    provide_context(Clock::fixed(0.0));
+    let store = Store::new(Cloud::new(session));
+    provide_context(store);
+    provide_context(Poller::start(store));
+    store
+}
+
+fn port(id: &str, status: &str) -> Port {
+    Port { id: id.into(), status: status.into(), network_id: "2".into(), ..Port::default() }
+}
+
+/// Records which table rows the DOM changes under `root` touch.
+fn watch_rows(root: &HtmlElement) -> js_sys::Function {
+    let start = js_sys::Function::new_with_args(
+        "root",
+        "const touched = new Set();\
+         const o = new MutationObserver(rs => rs.forEach(r => { const n = r.target.nodeType === 1 ? r.target : r.target.parentElement; const tr = n && n.closest('tr'); touched.add(tr ? tr.dataset.row || tr.querySelector('th').textContent : 'outside'); }));\
+         o.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});\
+         return () => { o.takeRecords().forEach(r => { const n = r.target.nodeType === 1 ? r.target : r.target.parentElement; const tr = n && n.closest('tr'); touched.add(tr ? tr.querySelector('th').textContent : 'outside'); }); o.disconnect(); return [...touched]; };",
+    );
+    start.call1(&wasm_bindgen::JsValue::NULL, root).unwrap().unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn one_port_status_change_touches_one_row() {
+    let root = container();
+    let store = std::rc::Rc::new(std::cell::Cell::new(None::<Store>));
+    let slot = store.clone();
+    let _handle = mount_to(root.clone(), move || {
+        let store = provide_app_contexts();
+        slot.set(Some(store));
+        view! {
+            <table><tbody>
+                <For each=move || store.ports.rows() key=|r| r.id.clone() let:row>
+                    <PortRow row=row on_delete=Callback::new(|_| ()) />
+                </For>
+            </tbody></table>
+        }
+    });
+    let store = store.get().unwrap();
+    store.ports.replace_all(vec![port("11", "BUILD"), port("12", "BUILD"), port("13", "ACTIVE")]);
+    tick().await;
+    assert_eq!(root.query_selector_all("tbody tr").unwrap().length(), 3);
+    let row12 = root.query_selector_all("tbody tr").unwrap().get(1).unwrap();
+
+    let stop = watch_rows(&root);
+    // The poller's answer: only port 11 changed.
+    store.ports.replace_all(vec![port("11", "ACTIVE"), port("12", "BUILD"), port("13", "ACTIVE")]);
+    tick().await;
+    let touched: js_sys::Array = stop.call0(&wasm_bindgen::JsValue::NULL).unwrap().unchecked_into();
+    let touched: Vec<String> = touched.iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(touched.len(), 1, "rows touched: {touched:?}");
+    assert!(touched[0].starts_with("11"), "rows touched: {touched:?}");
+    let badges: Vec<String> = (0..3)
+        .map(|i| root.query_selector_all("tbody tr .badge").unwrap().get(i).unwrap().text_content().unwrap())
+        .collect();
+    assert!(badges[0].starts_with("ACTIVE") && badges[1].starts_with("BUILD"), "{badges:?}");
+    // Row 12's element is the same one: nothing was re-created.
+    assert!(root.query_selector_all("tbody tr").unwrap().get(1).unwrap().is_same_node(Some(&row12)));
+}
+
+#[wasm_bindgen_test]
+async fn status_badge_follows_its_signal() {
+    let root = container();
+    let status = RwSignal::new("BUILD".to_owned());
+    let pending = RwSignal::new(Some(3_400.0));
+    let _handle = mount_to(root.clone(), move || view! { <StatusBadge status=status pending_for=pending /> });
+    let badge = root.query_selector(".badge").unwrap().unwrap();
+    assert_eq!(badge.class_name(), "badge pending");
+    assert!(root.query_selector(".spinner").unwrap().is_some());
+    assert_eq!(badge.text_content().unwrap(), "BUILD3 s");
+    status.set("ACTIVE".into());
+    pending.set(None);
+    tick().await;
+    assert_eq!(badge.class_name(), "badge ok");
+    assert!(root.query_selector(".spinner").unwrap().is_none());
+    assert_eq!(badge.text_content().unwrap(), "ACTIVE");
+    status.set("ERROR".into());
+    tick().await;
+    assert_eq!(badge.class_name(), "badge error");
+}
+
+#[wasm_bindgen_test]
+async fn confirmation_dialog_confirms_and_closes() {
+    let root = container();
+    let open = RwSignal::new(false);
+    let confirmed = RwSignal::new(0);
+    let busy = RwSignal::new(false);
+    let _handle = mount_to(root.clone(), move || {
+        view! {
+            <Dialog open=open title="Delete port 11" confirm="Delete port" danger=true disabled=busy
+                on_confirm=Callback::new(move |_| confirmed.update(|n| *n += 1))>
+                <p>"port 11 (Server 1 (141))"</p>
+            </Dialog>
+        }
+    });
+    let dialog: web_sys::HtmlDialogElement = root.query_selector("dialog").unwrap().unwrap().unchecked_into();
+    assert!(!dialog.open());
+    open.set(true);
+    tick().await;
+    assert!(dialog.open(), "showModal was not called");
+    let title_id = dialog.get_attribute("aria-labelledby").unwrap();
+    assert_eq!(document().get_element_by_id(&title_id).unwrap().text_content().unwrap(), "Delete port 11");
+    // Enter in the dialog submits its form, like the confirm button.
+    let form: web_sys::HtmlFormElement = dialog.query_selector("form").unwrap().unwrap().unchecked_into();
+    form.request_submit().unwrap();
+    tick().await;
+    assert_eq!(confirmed.get_untracked(), 1);
+    // While busy, confirming does nothing.
+    busy.set(true);
+    tick().await;
+    form.request_submit().unwrap();
+    tick().await;
+    assert_eq!(confirmed.get_untracked(), 1);
+    // Esc closes the dialog (the browser fires `close`): the signal follows.
+    dialog.close();
+    wait_until(|| !open.get_untracked()).await;
+    assert!(!dialog.open());
+}
+
+struct NetForm {
+    root: HtmlElement,
+    sent: RwSignal<Vec<NewNetwork>>,
+    projects: RwSignal<Vec<ProjectChoice>>,
+}
+
+fn mount_network_form() -> NetForm {
+    let root = container();
+    let sent = RwSignal::new(Vec::new());
+    let projects = RwSignal::new(vec![
+        ProjectChoice { id: "u-1".into(), name: "Personal".into(), available: Some(5) },
+        ProjectChoice { id: "p-2".into(), name: "Lab".into(), available: Some(0) },
+    ]);
+    let _ = mount_to(root.clone(), move || {
+        view! {
+            <NetworkForm projects=projects default_project=Some("u-1".to_owned()) busy=false
+                on_submit=Callback::new(move |n| sent.update(|v| v.push(n)))
+                on_cancel=Callback::new(|_| ()) />
+        }
+    })
+    .forget();
+    NetForm { root, sent, projects }
+}
+
+#[wasm_bindgen_test]
+async fn create_network_form_validates_before_sending() {
+    let f = mount_network_form();
+    tick().await;
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert_eq!(text(&f.root, "[role=alert]").as_deref(), Some("Give the network a name."));
+    assert!(f.sent.get_untracked().is_empty());
+
+    type_into(&f.root, "#net-name", "My Private Net");
+    type_into(&f.root, "#net-cidr", "10.0.0.1/24");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert_eq!(text(&f.root, "[role=alert]").as_deref(), Some("10.0.0.1/24 has host bits set: the subnet starts at 10.0.0.0/24."));
+    type_into(&f.root, "#net-cidr", "banana");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert!(text(&f.root, "[role=alert]").unwrap().contains("is not an IPv4 subnet"));
+    assert!(f.sent.get_untracked().is_empty());
+
+    type_into(&f.root, "#net-cidr", "10.0.0.0/24");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    let sent = f.sent.get_untracked();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].name.as_str(), sent[0].project.as_deref()), ("My Private Net", Some("u-1")));
+    assert_eq!(sent[0].subnet.as_ref().unwrap().cidr, "10.0.0.0/24");
+    assert!(text(&f.root, "[role=alert]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn create_network_form_explains_when_no_project_has_quota() {
+    let f = mount_network_form();
+    tick().await;
+    let hint = f.root.query_selector(".hint:last-of-type").unwrap();
+    assert!(f.root.text_content().unwrap().contains("Private networks: 5 left in this project → 4 after this."), "{hint:?}");
+    let lab = f.root.query_selector("#net-project option[value='p-2']").unwrap().unwrap();
+    assert!(lab.has_attribute("disabled"));
+    assert!(lab.text_content().unwrap().contains("no private networks left"));
+
+    f.projects.update(|p| p[0].available = Some(0));
+    tick().await;
+    let button = f.root.query_selector("button[type=submit]").unwrap().unwrap();
+    assert!(button.has_attribute("disabled"));
+    assert_eq!(button.get_attribute("aria-describedby").as_deref(), Some("net-quota-reason"));
+    assert!(text(&f.root, "#net-quota-reason").unwrap().contains("None of your projects has private networks left"));
+    type_into(&f.root, "#net-name", "x");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert!(f.sent.get_untracked().is_empty());
 }

@@ -132,6 +132,9 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
             say("The server is still being built.", Some("Wait until it is ACTIVE, then try again."))
         }
         (409, _) => say(format!("The cloud refused this because of a conflict: {message}"), Some("Refresh and try again.")),
+        (403, _) if message.contains("Cannot disconnect from public network") => {
+            say("This connection to the public network was made by the cloud and cannot be removed here.", None)
+        }
         (403, _) if message.contains("public network") => {
             say("Public networks belong to the cloud: tenants cannot delete or rename them.", None)
         }
@@ -139,9 +142,6 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
             format!("This cloud does not let tenants create {} networks.", quoted(message).unwrap_or("such")),
             Some("Choose MAC_FILTERED."),
         ),
-        (403, _) if message.contains("Cannot disconnect from public network") => {
-            say("This connection to the public network was made by the cloud and cannot be removed here.", None)
-        }
         (403, _) => say(format!("You are not allowed to do this: {message}"), None),
         (404, _) => say("This does not exist (any more): it may have been deleted meanwhile.", None),
         (400, _) if message.contains("pending") => say(

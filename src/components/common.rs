@@ -10,8 +10,8 @@ use crate::state::clock::{ago, elapsed, Clock};
 
 /// The CSS class for a status: ok, pending, error or neutral.
 pub fn status_class(status: &str) -> &'static str {
-    match status {
-        "ACTIVE" => "badge ok",
+    match status.to_ascii_uppercase().as_str() {
+        "ACTIVE" | "ATTACHED" => "badge ok",
         "BUILD" | "PENDING" | "CONNECTING" | "DISCONNECTING" | "DELETING" | "ATTACHING" | "DETACHING" | "MOVING" => {
             "badge pending"
         }

@@ -69,6 +69,7 @@ fn Chrome() -> impl IntoView {
                 </ul>
             </nav>
             <main id="main" tabindex="-1">
+                <crate::components::expiry::ExpiryBanner />
                 <Outlet />
             </main>
         </div>

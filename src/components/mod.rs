@@ -2,6 +2,7 @@
 
 pub mod common;
 pub mod dialog;
+pub mod expiry;
 pub mod layout;
 pub mod login_form;
 pub mod network_delete;

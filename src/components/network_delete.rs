@@ -40,7 +40,7 @@ pub fn blockers(store: &Store, network_id: &str) -> Vec<String> {
     let mut out: Vec<String> = ports_on(store, network_id)
         .into_iter()
         .map(|p| match &p.device_id {
-            Some(d) => format!("port {} ({})", p.id, store.server_name(d)),
+            Some(d) => format!("port {} ({})", p.id, store.server_label(d)),
             None => format!("port {}", p.id),
         })
         .collect();
@@ -166,7 +166,7 @@ pub fn DeleteNetworkDialog(
         let mut plan: Vec<(String, Step)> = ports
             .iter()
             .map(|p| {
-                let what = p.device_id.as_deref().map(|d| format!(" from {}", store.server_name(d))).unwrap_or_default();
+                let what = p.device_id.as_deref().map(|d| format!(" from {}", store.server_label(d))).unwrap_or_default();
                 (p.id.clone(), Step { label: format!("Disconnect port {}{what}", p.id), state: StepState::Waiting })
             })
             .collect();

@@ -69,9 +69,10 @@ pub fn PortRow(
         Memo::new(move |_| store.is_deleting(&id))
     };
     let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
+    // Memos, so a change to another port's pending state does not touch this row.
     let pending_for = {
         let id = id.clone();
-        Signal::derive(move || poller.pending_for(&id, clock.now()))
+        Memo::new(move |_| poller.pending_for(&id, clock.now()))
     };
     let stuck = {
         let id = id.clone();
@@ -79,8 +80,7 @@ pub fn PortRow(
     };
     let server = move || {
         port.with(|p| p.device_id.clone()).map(|d| {
-            let name = store.server_name(&d);
-            format!("{name} ({d})")
+            store.server_label(&d)
         })
     };
     let network = move || {
@@ -171,7 +171,7 @@ pub fn DisconnectDialog(
         }
     });
     let describe = move |p: &Port| match &p.device_id {
-        Some(d) => format!("port {} ({} on {})", p.id, store.server_name(d), network_name(&store, &p.network_id)),
+        Some(d) => format!("port {} ({} on {})", p.id, store.server_label(d), network_name(&store, &p.network_id)),
         None => format!("port {} (on {})", p.id, network_name(&store, &p.network_id)),
     };
     let title = Signal::derive(move || match target.with(Vec::len) {

@@ -145,7 +145,7 @@ fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback
         })
     };
     let server = move || {
-        ip.with(|i| i.instance_id.clone()).map(|s| format!("{} ({s})", store.server_name(&s))).unwrap_or_else(|| "—".into())
+        ip.with(|i| i.instance_id.clone()).map(|s| store.server_label(&s)).unwrap_or_else(|| "—".into())
     };
     let pool = move || {
         let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
@@ -170,7 +170,7 @@ fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback
                         <button type="button" class="button" disabled=busy on:click=act(Op::Move)
                             aria-label=move || format!("Move {} to another server", address())>"Move"</button>
                         <button type="button" class="button danger" disabled=busy on:click=act(Op::Release)
-                            aria-label=move || format!("Detach and release {}", address())>"Detach and release"</button>
+                            aria-label=move || format!("Detach and release {}", address())>"Release"</button>
                     }>
                         <button type="button" class="button" on:click=act(Op::Attach)
                             aria-label=move || format!("Attach {} to a server", address())>"Attach"</button>
@@ -271,16 +271,16 @@ fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl 
                         let net = ip.floating_network_id.clone().unwrap_or_default();
                         let port = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await?;
                         store.ports.upsert(port);
-                        Ok(format!("{} is attaching to {}.", ip.floating_ip_address, store.server_name(&server)))
+                        Ok(format!("{} is attaching to {}.", ip.floating_ip_address, store.server_label(&server)))
                     }
                     Op::Move(ip) => {
                         moving.set(Some(ip.id.clone()));
-                        let from = ip.instance_id.clone().map(|s| store.server_name(&s)).unwrap_or_default();
+                        let from = ip.instance_id.clone().map(|s| store.server_label(&s)).unwrap_or_default();
                         step(format!("Detaching from {from}…"));
                         detach(store, &ip, give_up).await?;
                         step("Detached.".into());
                         let _ = store.load_floating_ips().await;
-                        step(format!("Attaching to {}…", store.server_name(&server)));
+                        step(format!("Attaching to {}…", store.server_label(&server)));
                         let net = ip.floating_network_id.clone().unwrap_or_default();
                         let attached = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await;
                         moving.set(None);
@@ -289,7 +289,7 @@ fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl 
                         })?;
                         store.ports.upsert(port);
                         step("Attached: the new port is in BUILD.".into());
-                        Ok(format!("{} moved to {}.", ip.floating_ip_address, store.server_name(&server)))
+                        Ok(format!("{} moved to {}.", ip.floating_ip_address, store.server_label(&server)))
                     }
                     Op::Release(ip) => {
                         if ip.port_id.is_some() {

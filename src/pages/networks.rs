@@ -304,7 +304,7 @@ fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView 
             .filter(|p| p.network_id == net_id)
             .filter_map(|p| p.device_id.map(|d| (d, p.status)))
             .map(|(d, status)| {
-                let name = store.server_name(&d);
+                let name = store.server_label(&d);
                 if status == "ACTIVE" { name } else { format!("{name} ({})", status.to_lowercase()) }
             })
             .collect();

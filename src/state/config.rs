@@ -19,6 +19,13 @@ pub struct RuntimeConfig {
     pub clouds: Vec<CloudChoice>,
     #[serde(default)]
     pub poll: PollConfig,
+    /// Origins of the cloud's APIs besides the identity URL's (e.g. the hosts the
+    /// service catalog names), when the portal is served from another origin and
+    /// the cloud allows it by CORS. Not used by the portal itself: the server reads
+    /// it to build the Content-Security-Policy's `connect-src`
+    /// (`nephele-cloud print-csp`).
+    #[serde(default)]
+    pub api_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -49,7 +56,13 @@ fn default_title() -> String {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig { title: default_title(), identity_url: None, clouds: Vec::new(), poll: PollConfig::default() }
+        RuntimeConfig {
+            title: default_title(),
+            identity_url: None,
+            clouds: Vec::new(),
+            poll: PollConfig::default(),
+            api_origins: Vec::new(),
+        }
     }
 }
 
@@ -110,5 +123,7 @@ mod tests {
         assert!(RuntimeConfig::parse("not json").unwrap_err().starts_with("config.json is not valid"));
         assert!(RuntimeConfig::parse(r#"{"poll": {"interval_ms": 5}}"#).is_err());
         assert!(RuntimeConfig::parse(r#"{"clouds": [{"name": "a", "identity_url": " "}]}"#).is_err());
+        let c = RuntimeConfig::parse(r#"{"api_origins": ["https://cyclades.example.org"]}"#).unwrap();
+        assert_eq!(c.api_origins, ["https://cyclades.example.org"]);
     }
 }

@@ -258,9 +258,12 @@ impl Store {
             .unwrap_or_else(|| id.to_owned())
     }
 
-    /// A server's name, or its id when unknown.
-    pub fn server_name(&self, id: &str) -> String {
-        self.servers.get(id).map(|s| s.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("server {id}"))
+    /// "Server 1 (141)": names repeat, ids do not.
+    pub fn server_label(&self, id: &str) -> String {
+        match self.servers.get(id).map(|s| s.name).filter(|n| !n.is_empty()) {
+            Some(name) => format!("{name} ({id})"),
+            None => format!("server {id}"),
+        }
     }
 
     /// Mark a port as being deleted: the poller watches it until it is gone.

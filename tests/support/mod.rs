@@ -83,7 +83,13 @@ impl Harness {
         options.dist = Some(dist);
         let cloud = nephele_cloud::start(options).await.expect("nephele-cloud starts");
         let base = cloud.url();
+        Harness::start_at(name, &base, Some(cloud)).await
+    }
 
+    /// A browser on a portal served elsewhere (nginx, a gateway) at `base`, e.g.
+    /// `http://127.0.0.1:8088`; `cloud` (if any) is stopped when the test ends.
+    pub async fn start_at(name: &str, base: &str, cloud: Option<nephele_cloud::Running>) -> Harness {
+        let base = base.trim_end_matches('/').to_owned();
         let port = free_port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -116,7 +122,7 @@ impl Harness {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Harness { page: Page { client, base, name: name.to_owned() }, cloud: Some(cloud), _driver: driver }
+        Harness { page: Page { client, base, name: name.to_owned() }, cloud, _driver: driver }
     }
 
     /// Run `body` against this harness; if it panics, save a screenshot of the
@@ -290,6 +296,43 @@ impl Page {
     }
 }
 
+/// A free loopback port (for servers the tests start themselves, e.g. nginx).
+pub fn free_loopback_port() -> u16 {
+    free_port()
+}
+
+/// The release `dist/`, checked to be built.
+pub fn dist_dir() -> PathBuf {
+    let dist = repo_root().join("dist");
+    assert!(
+        dist.join("index.html").is_file(),
+        "dist/ is not built: run `trunk build --release` first (make test does)"
+    );
+    dist
+}
+
+/// A private copy of the release `dist/` under `target/e2e-dist/`, so a test is not
+/// disturbed by a rebuild of `dist/` while it runs (and may change the copy). With
+/// `config`, `config.json` is replaced by that text; `Some(None)` removes it.
+pub fn dist_snapshot(tag: &str, config: Option<Option<&str>>) -> PathBuf {
+    let src = dist_dir();
+    let dir = repo_root().join(format!("target/e2e-dist/{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the dist copy");
+    for entry in std::fs::read_dir(&src).expect("read dist/") {
+        let entry = entry.expect("dist entry");
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy a dist file");
+        }
+    }
+    match config {
+        None => {}
+        Some(None) => std::fs::remove_file(dir.join("config.json")).expect("remove config.json"),
+        Some(Some(text)) => std::fs::write(dir.join("config.json"), text).expect("write config.json"),
+    }
+    dir
+}
+
 pub fn exists(path: &Path) -> bool {
     path.is_file()
 }
@@ -418,5 +461,75 @@ impl Page {
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+}
+
+impl Page {
+    /// Call the cloud from inside the page with the signed-in user's token, as
+    /// another tab of the same user would. Returns (status, body).
+    pub async fn api(&self, method: &str, service: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let result = self
+            .client
+            .execute(
+                "const s = JSON.parse(sessionStorage.getItem('nephele.session') || localStorage.getItem('nephele.session'));\
+                 const init = {method: arguments[0], headers: {'X-Auth-Token': s.token, 'Content-Type': 'application/json'}};\
+                 if (arguments[3] !== null) init.body = JSON.stringify(arguments[3]);\
+                 return fetch(s.endpoints[arguments[1]] + arguments[2], init)\
+                   .then(r => r.text().then(t => [r.status, t ? JSON.parse(t) : null]));",
+                vec![json!(method), json!(service), json!(path), body.unwrap_or(Value::Null)],
+            )
+            .await
+            .expect("in-page fetch");
+        (result[0].as_u64().unwrap_or(0) as u16, result[1].clone())
+    }
+
+    /// Choose `value` in the `<select>` with this id.
+    pub async fn select(&self, id: &str, value: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let done = self
+                .client
+                .execute(
+                    "const s = document.getElementById(arguments[0]); if (!s) return false;\
+                     const o = [...s.options].find(o => o.value === arguments[1] && !o.disabled); if (!o) return false;\
+                     s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+                    vec![json!(id), json!(value)],
+                )
+                .await
+                .map(|v| v == json!(true))
+                .unwrap_or(false);
+            if done {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no enabled option {value:?} in #{id}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The text of the table row whose header cell contains `key`.
+    pub async fn row_text(&self, key: &str) -> String {
+        let v = self
+            .client
+            .execute(
+                "const r = [...document.querySelectorAll('table.data tbody tr')].find(r => r.querySelector('th') && r.querySelector('th').textContent.includes(arguments[0]));\
+                 return r ? r.innerText : null;",
+                vec![json!(key)],
+            )
+            .await
+            .expect("read row");
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Wait until the row keyed `key` contains `text`.
+    pub async fn wait_row(&self, key: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let row = self.row_text(key).await;
+            if row.contains(text) {
+                return row;
+            }
+            assert!(Instant::now() < deadline, "row {key:?} never showed {text:?}; last: {row:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }

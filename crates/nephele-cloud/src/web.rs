@@ -138,14 +138,27 @@ async fn serve(State(dist): State<Dist>, uri: Uri, req: Request<Body>) -> Respon
 
 async fn index(dir: &Path) -> Response {
     match tokio::fs::read(dir.join("index.html")).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => {
+            // The CSP of the page is computed from the very bytes served, so a
+            // rebuilt dist/ (new inline script, new hash) works without a restart.
+            let origins = match tokio::fs::read_to_string(dir.join("config.json")).await {
+                Ok(text) => connect_origins_from_config(&text),
+                Err(_) => Vec::new(),
+            };
+            let csp = content_security_policy(Some(&String::from_utf8_lossy(&bytes)), &origins);
+            let mut res = (
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                bytes,
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&csp) {
+                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+            res
+        }
         Err(_) => (
             StatusCode::NOT_FOUND,
             [(header::CACHE_CONTROL, "no-cache")],
@@ -159,8 +172,9 @@ async fn index(dir: &Path) -> Response {
 fn is_hashed_asset(file: &str) -> bool {
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    // The hash is a u64 in hex without leading zeros: usually 16 digits, sometimes fewer.
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|(_, hash)| (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -199,6 +213,7 @@ mod tests {
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60_bg.wasm"));
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60.js"));
         assert!(is_hashed_asset("main-0123456789abcdef.css"));
+        assert!(is_hashed_asset("main-5dd4b754689e77b.css"), "a hash with its leading zero dropped");
         assert!(!is_hashed_asset("config.json"));
         assert!(!is_hashed_asset("favicon.svg"));
     }

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Write the figures of `make bench` into BENCHMARKS.md.
+
+    bench/report.py RESULTS_DIR BENCHMARKS.md ELAPSED_SECONDS
+
+Everything between the markers `<!-- bench:begin -->` and `<!-- bench:end -->`
+is regenerated from RESULTS_DIR (sizes.json, wasm-crates.json, browser.json,
+load.json); the hand-written analysis around it is kept. Sections whose results
+are missing (a partial run, PHASES=...) keep a note instead of figures.
+"""
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+SIZE_BUDGET = 200_000
+RATIO_BUDGET = 1.5
+UPDATE_BUDGET_MS = 2.0
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def med(xs):
+    xs = [x for x in xs if isinstance(x, (int, float))]
+    return statistics.median(xs) if xs else None
+
+
+def kb(n):
+    return "–" if n is None else f"{n / 1000:,.1f} kB"
+
+
+def mib(n):
+    return "–" if n is None else f"{n / 2**20:,.1f} MiB"
+
+
+def ms(x, digits=0):
+    return "–" if x is None else f"{x:,.{digits}f} ms"
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def verdict(ok):
+    return "✅" if ok else "❌ over"
+
+
+def machine():
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) * 1024
+    except OSError:
+        mem = 0
+    try:
+        kernel = subprocess.run(["uname", "-sr"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        kernel = ""
+    return f"{os.cpu_count()} CPUs ({cpu}), {mem / 2**30:.0f} GiB RAM, {kernel}"
+
+
+def sizes_section(out, res):
+    s = load(f"{res}/sizes.json")
+    w = out.append
+    w("### 1. Download size (`/networks`)\n")
+    if not s:
+        w("_Not measured in this run._\n")
+        return
+    w("Every file the browser fetches to show `/networks` (the page's HTML, the JS glue, the wasm, the CSS, "
+      "`config.json`, the favicon), as built by `trunk build --release`; compressed with the command-line "
+      "`gzip -9` and `brotli -q 11`. 1 kB = 1,000 bytes.\n")
+    w("| file | raw | gzip -9 | brotli -q 11 |")
+    w("| --- | ---: | ---: | ---: |")
+    for f in s["files"]:
+        w(f"| `{f['file']}` ({f['kind']}) | {f['raw']:,} | {f['gzip']:,} | {f['brotli']:,} |")
+    t = s["total"]
+    w(f"| **total** | **{t['raw']:,}** | **{t['gzip']:,}** | **{t['brotli']:,}** |")
+    w("")
+    w(f"Budget ≤ {SIZE_BUDGET:,} bytes brotli in total: **{t['brotli']:,}** → {verdict(t['brotli'] <= SIZE_BUDGET)}"
+      f" ({t['brotli'] / SIZE_BUDGET:.2f}× the budget). For scale, Skyline's console ships about 1.7 MB brotli of JavaScript.\n")
+    if s.get("stages"):
+        w("The wasm along the pipeline:\n")
+        w("| stage | raw | gzip -9 | brotli -q 11 |")
+        w("| --- | ---: | ---: | ---: |")
+        labels = {"nephele.wasm": "cargo output (`opt-level=\"z\"`, LTO)", "nephele_bg.wasm": "after wasm-bindgen (with the name section)"}
+        for f in s["stages"]:
+            name = os.path.basename(f["file"])
+            w(f"| {labels.get(name, name)} | {f['raw']:,} | {f['gzip']:,} | {f['brotli']:,} |")
+        wasm = next((f for f in s["files"] if f["kind"] == "wasm"), None)
+        if wasm:
+            w(f"| shipped, after `wasm-opt -Oz` (binaryen 132) | {wasm['raw']:,} | {wasm['gzip']:,} | {wasm['brotli']:,} |")
+        w("")
+    c = load(f"{res}/wasm-crates.json")
+    if c:
+        w(f"Where the wasm code goes (`bench/wasm-crates.py` over `twiggy top` of the wasm-bindgen output: "
+          f"{c['code']:,} bytes of code before wasm-opt, plus {c['non_code'].get('data segment \".rodata\"', 0):,} bytes of "
+          f"read-only data; the name section is not shipped):\n")
+        w("| crate | share of code | | kind of code | share of code |")
+        w("| --- | ---: | --- | --- | ---: |")
+        crates, kinds = c["crates"][:12], c["kinds"]
+        for i in range(max(len(crates), len(kinds))):
+            a = crates[i] if i < len(crates) else None
+            b = kinds[i] if i < len(kinds) else None
+            w(f"| {('`' + a['crate'] + '`') if a else ''} | {f'{a['share']:.1%}' if a else ''} | | "
+              f"{b['kind'] if b else ''} | {f'{b['share']:.1%}' if b else ''} |")
+        w("")
+
+
+def browser_section(out, res):
+    b = load(f"{res}/browser.json")
+    w = out.append
+    w("### 2. Start-up, rendering, update and memory (headless Chromium)\n")
+    if not b:
+        w("_Not measured in this run._\n")
+        return b
+    seed = b.get("seed", {})
+    w(f"Chromium {b.get('chromium', '?')} (Debian, headless, driven by playwright-core), against nephele-cloud seeded by "
+      f"`bench/gen-seed.py`: one tenant with **{seed.get('networks')} networks, {seed.get('ports'):,} ports** (on 625 servers) and "
+      f"**{seed.get('floatingIps', 0):,} floating IPs**. Median of **{b['runs']} runs** each; portal and floor runs alternate. "
+      "Cold = a fresh browser context (empty HTTP cache); warm = the same tab opens the page again. "
+      "Time is from navigation start to the moment the table holds all its rows (a MutationObserver installed before the "
+      "page's own scripts); the floor is `bench/floor/` (plain JavaScript, same JSON requests in the same order, same row markup, "
+      "one `innerHTML`).\n")
+    st, wm = b.get("startup"), b.get("warm")
+    if st:
+        w("| figure | Nephele | floor | ratio | budget ≤ 1.5 |")
+        w("| --- | ---: | ---: | ---: | --- |")
+        for which, label in (("networks", f"`/networks`, {seed.get('networks')} networks"), ("ports", f"`/ports`, {seed.get('ports'):,} ports")):
+            for kind, data in (("cold", st), ("warm", wm)):
+                n = med([r["tableMs"] for r in data["nephele"][which]])
+                f = med([r["tableMs"] for r in data["floor"][which]])
+                r = ratio(n, f)
+                budget = verdict(r is not None and r <= RATIO_BUDGET) if kind == "cold" else "(info)"
+                w(f"| navigation → table, {label}, {kind} | {ms(n)} | {ms(f)} | {r:.2f} | {budget} |" if r else f"| {label} {kind} | – | – | – | |")
+        up = b.get("update")
+        if up:
+            n = med([r.get("scriptMs") for r in up["nephele"]])
+            f = med([r.get("scriptMs") for r in up["floor"]])
+            r = ratio(n, f)
+            w(f"| one port's status change applied to the {seed.get('ports'):,}-row table: script time | {ms(n, 2)} | {ms(f, 2)} | "
+              f"{r:.1f} | ≤ {UPDATE_BUDGET_MS} ms: {verdict(n is not None and n <= UPDATE_BUDGET_MS)} |" if r else "| update | – | – | – | |")
+        mem = b.get("memory")
+        if mem:
+            tot = lambda m: (m["jsHeapUsed"] or 0) + (m["wasmMemory"] or 0)
+            n = med([tot(m) for m in mem["nephele"]])
+            f = med([tot(m) for m in mem["floor"]])
+            w(f"| memory with {seed.get('ports'):,} ports: JS heap (after GC) + wasm memory | {mib(n)} | {mib(f)} | {ratio(n, f):.2f} | "
+              f"{verdict(ratio(n, f) <= RATIO_BUDGET)} |")
+        w("")
+        # Details: where the start-up time goes.
+        w("Start-up milestones (medians, cold, ms from navigation start): app code = the JS glue and wasm "
+          "(Nephele) or floor.js downloaded; started = Trunk's `TrunkApplicationStarted` (wasm instantiated, `main` run); "
+          "API = first API request sent → last API response received.\n")
+        w("| page | impl | app code loaded | started | first API request | last API response | table | next frame | API calls |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for which in ("networks", "ports"):
+            for impl in ("nephele", "floor"):
+                runs = st[impl][which]
+                g = lambda k: med([r.get(k) for r in runs])
+                calls = len(runs[0].get("apiCalls", [])) if runs else 0
+                w(f"| `/{which}` | {impl} | {ms(g('appLoadedMs'))} | {ms(g('startedMs'))} | {ms(g('firstApiMs'))} | "
+                  f"{ms(g('lastApiMs'))} | {ms(g('tableMs'))} | {ms(g('frameMs'))} | {calls} |")
+        w("")
+    up = b.get("update")
+    if up:
+        w("One-row update, in detail (medians; from a Chromium performance trace of the task in which the poll answer "
+          "for the port arrives and the row changes: script = JavaScript + WebAssembly + GC in that task, task = the whole task; "
+          "render = style, layout and paint in the 100 ms after it; body→DOM = from the response body being handed to the page "
+          "to the badge text changing):\n")
+        w("| impl | script | task | render after | body → DOM | runs |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for impl in ("nephele", "floor"):
+            rs = up[impl]
+            g = lambda k: med([r.get(k) for r in rs])
+            w(f"| {impl} | {ms(g('scriptMs'), 2)} | {ms(g('taskMs'), 2)} | {ms(g('renderNextFrameMs'), 2)} | {ms(g('bodyToDomMs'), 2)} | {len(rs)} |")
+        w("")
+    mem = b.get("memory")
+    if mem:
+        w(f"Memory with the {seed.get('ports'):,}-port table (medians; `HeapProfiler.collectGarbage` first; wasm memory = the "
+          "size of the module's linear memory, which never shrinks):\n")
+        w("| impl | JS heap used | wasm memory | total | DOM nodes |")
+        w("| --- | ---: | ---: | ---: | ---: |")
+        for impl in ("nephele", "floor"):
+            ms_ = mem[impl]
+            g = lambda k: med([m.get(k) for m in ms_])
+            w(f"| {impl} | {mib(g('jsHeapUsed'))} | {mib(g('wasmMemory'))} | {mib((g('jsHeapUsed') or 0) + (g('wasmMemory') or 0))} | {g('domNodes'):,.0f} |")
+        w("")
+    idle = b.get("idle")
+    if idle:
+        w(f"Idle cost with the {seed.get('ports'):,}-port table shown and nothing pending (CDP `Performance.getMetrics` "
+          "ScriptDuration / TaskDuration over 10 s): " + "; ".join(
+              f"{impl}: {v['scriptMsPerS']:.1f} ms of script and {v['taskMsPerS']:.1f} ms of main-thread tasks per second"
+              for impl, v in idle.items()) + ".\n")
+    prof = b.get("profile")
+    if prof:
+        w("Where the start-up time goes (one traced cold run each, not in the medians above; main thread of the page, "
+          "navigation start → table; wasm compile is counted on any thread):\n")
+        w("| run | total | main thread busy | script (JS+wasm+GC) | style/layout/paint | HTML parse | wasm compile | idle / waiting on network |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for k, p in prof.items():
+            if "error" in p:
+                w(f"| {k} | {p['error']} | | | | | | |")
+                continue
+            w(f"| {k} | {ms(p['totalMs'])} | {ms(p['mainThreadBusyMs'])} | {ms(p['scriptMs'])} | {ms(p['styleLayoutPaintMs'])} | "
+              f"{ms(p['parseHtmlMs'])} | {ms(p['wasmCompileAnyThreadMs'])} | {ms(p['idleOrWaitingMs'])} |")
+        w("")
+        w("The traces are in `target/bench/results/trace-*.json` (open them in Chromium's DevTools, Performance panel).\n")
+    if b.get("markup"):
+        w("<details><summary>First row of <code>/ports</code>, as each renders it</summary>\n")
+        for impl, html in b["markup"].items():
+            w(f"{impl}:\n\n```html\n{html}\n```\n")
+        w("</details>\n")
+    return b
+
+
+def poll_section(out, b):
+    w = out.append
+    w("### 3. Polling cost\n")
+    p = b and b.get("poll")
+    if not p:
+        w("_Not measured in this run._\n")
+        return
+    w(f"The portal on `/ports` ({b['seed']['ports']:,} ports, plus N pending ones: BUILD ports made through the API on "
+      f"distinct servers, with a build delay of an hour so they stay pending). Requests counted by the server (`/metrics`, "
+      f"by route) over {p['windowS']} s after the page settled, scaled to a minute; bytes = response bodies + headers as the "
+      "browser received them (the cloud compresses); script = CDP ScriptDuration. kamaki's `port create --wait` polls "
+      "`GET /ports/<id>` once per second **per port** (one process each).\n")
+    w("| pending ports | tab | portal requests/min | what | transferred/min | portal script/min | kamaki `--wait` requests/min |")
+    w("| ---: | --- | ---: | --- | ---: | ---: | ---: |")
+    for s in p["scenarios"]:
+        what = ", ".join(f"{v:.0f}× `{k.rsplit(' ', 1)[0]}`" for k, v in sorted(s["byRoute"].items(), key=lambda kv: -kv[1])) or "nothing"
+        vis = s["visibility"]
+        tab = f"hidden ({vis['method']}; `document.visibilityState` = {vis['state']})" if s["hidden"] else "visible"
+        w(f"| {s['pending']} | {tab} | {s['requestsPerMin']:.0f} | {what} | {kb(s['bytesPerMin'])} | {ms(s['scriptMsPerMin'])} | "
+          f"{s['kamakiRequestsPerMin']} |")
+    w("")
+
+
+def load_section(out, res):
+    w = out.append
+    w("### 4. Local cloud under load\n")
+    l = load(f"{res}/load.json")
+    if not l:
+        w("_Not measured in this run._\n")
+        return
+    w(f"`nephele-cloud` (profile `server`, `RUST_LOG=warn`, temporary SQLite database) seeded with {l['ports']:,} ports; the "
+      f"load generator runs on the same 2 cores. `GET /network/v2.0/ports` ({l['listBytes']:,} bytes of JSON, uncompressed: "
+      f"oha sends no Accept-Encoding) with {l['oha']}, {l['seconds']} s per level; create/delete with `bench/churn.mjs` "
+      "(each client: `POST /ports` for an unattached port, then `DELETE` of it).\n")
+    w("| request | clients | requests/s | p50 | p99 | errors |")
+    w("| --- | ---: | ---: | ---: | ---: | --- |")
+    for r in l["runs"]:
+        if r["kind"] == "get":
+            o = r["oha"]
+            lp = o.get("latencyPercentiles", {})
+            codes = o.get("statusCodeDistribution", {})
+            bad = {k: v for k, v in codes.items() if k != "200"}
+            errs = o.get("errorDistribution", {})
+            w(f"| `GET /ports` ({l['ports']:,} ports) | {r['clients']} | {o['summary']['requestsPerSec']:,.0f} | "
+              f"{ms((lp.get('p50') or 0) * 1000, 1)} | {ms((lp.get('p99') or 0) * 1000, 1)} | {bad or errs or 'none'} |")
+    for r in l["runs"]:
+        if r["kind"] == "churn":
+            c = r["result"]
+            w(f"| `POST /ports` (create) | {r['clients']} | {c['create']['count'] / c['seconds']:,.0f} | {ms(c['create']['p50'], 1)} | "
+              f"{ms(c['create']['p99'], 1)} | {c['errors'] or 'none'} |")
+            w(f"| `DELETE /ports/<id>` | {r['clients']} | {c['delete']['count'] / c['seconds']:,.0f} | {ms(c['delete']['p50'], 1)} | "
+              f"{ms(c['delete']['p99'], 1)} | |")
+    w("")
+    w(f"Server memory: {mib(l['rssIdle'])} resident after start-up and seeding, **peak {mib(l['peakRss'])}** (VmHWM) "
+      f"over the whole load run.\n")
+
+
+def main():
+    res, md, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    out = []
+    w = out.append
+    b = load(f"{res}/browser.json")
+    when = (b or {}).get("date") or datetime.datetime.now(datetime.timezone.utc).isoformat()
+    w(BEGIN)
+    w("")
+    w("## Figures\n")
+    w(f"_Generated by `make bench` ({'took ' + str(elapsed // 60) + ' min ' + str(elapsed % 60) + ' s' if elapsed else 'partial run'}) "
+      f"on {when[:16].replace('T', ' ')} UTC. Machine: {machine()}. Do not edit by hand: `make bench` rewrites this section._\n")
+    sizes_section(out, res)
+    b = browser_section(out, res)
+    poll_section(out, b)
+    load_section(out, res)
+    w(END)
+    block = "\n".join(out)
+    try:
+        text = open(md).read()
+    except FileNotFoundError:
+        text = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    with open(md, "w") as f:
+        f.write(text)
+    print(f"report: wrote the figures into {md}")
+
+
+if __name__ == "__main__":
+    main()

@@ -151,7 +151,7 @@ fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback
         let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
         store.networks.get(&net).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or(net)
     };
-    let project = move || store.project_name(&ip.with(|i| i.tenant_id.clone()));
+    let project = move || ip.with(|i| i.project().map(str::to_owned)).map(|p| store.project_name(&p)).unwrap_or_default();
     let address = move || ip.with(|i| i.floating_ip_address.clone());
     let busy = move || matches!(state.get().as_str(), "ATTACHING" | "DETACHING" | "MOVING");
     let free = move || state.get() == "FREE";

@@ -80,7 +80,7 @@ fn Overview(
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let n = network.clone();
-    let project = n.tenant_id.clone().map(|p| store.project_name(&p)).unwrap_or_else(|| "— (the cloud's)".into());
+    let project = n.project().map(|p| store.project_name(p)).unwrap_or_else(|| "— (the cloud's)".into());
     let (n1, n2) = (network.clone(), network.clone());
     view! {
         <div class="page-head">

@@ -642,6 +642,7 @@ fn render_network(tx: &Transaction, c: &Caller, n: &NetRow) -> ApiResult<Network
     let mut st = tx.prepare("SELECT id FROM subnets WHERE network = ?1 ORDER BY id")?;
     let subnets = st.query_map([n.id], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(Network {
+        project_id: None,
         id: n.id.to_string(),
         name: n.name.clone(),
         links: Link::pair(&format!("{}/network/v2.0/networks/{}", c.base, n.id)),
@@ -830,6 +831,7 @@ fn render_subnet(c: &Caller, s: &SubRow) -> Subnet {
     let parse = |t: &str| serde_json::from_str::<Vec<Value>>(t).unwrap_or_default();
     let pools: Vec<AllocationPool> = serde_json::from_str(&s.pools).unwrap_or_default();
     Subnet {
+        project_id: None,
         id: s.id.to_string(),
         network_id: s.network.to_string(),
         name: s.name.clone(),
@@ -1236,6 +1238,7 @@ fn render_port(tx: &Transaction, c: &Caller, p: &PortRow) -> ApiResult<Port> {
         fixed_ips.push(FixedIp { ip_address: ip, subnet: subnet.to_string() });
     }
     Ok(Port {
+        project_id: None,
         id: p.id.to_string(),
         name: p.name.clone(),
         links: Link::pair(&format!("{}/network/v2.0/ports/{}", c.base, p.id)),
@@ -1549,6 +1552,7 @@ fn fip_rows(tx: &Transaction, filter: &str, args: impl rusqlite::Params) -> ApiR
 
 fn render_fip(f: &FipRow) -> FloatingIp {
     FloatingIp {
+        project_id: None,
         id: f.id.to_string(),
         floating_ip_address: f.address.clone(),
         floating_network_id: Some(f.network.to_string()),

@@ -113,12 +113,29 @@ pub struct Gateway {
     learned: RwLock<Vec<Route>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     timeout: Duration,
+    /// The origin the browser sees (behind a CDN that does not pass the viewer's
+    /// `Host`); by default it comes from `Host` and `X-Forwarded-Proto`.
+    public_origin: Option<String>,
 }
 
 impl Gateway {
     /// A gateway to the cloud whose identity URL is `upstream`; `timeout` bounds
     /// the wait for the answer's headers and every pause while reading a body.
     pub fn new(upstream: &str, timeout: Duration) -> anyhow::Result<Gateway> {
+        Gateway::with_public_origin(upstream, timeout, None)
+    }
+
+    /// Like [`Gateway::new`], with the origin the browser sees fixed (e.g.
+    /// `https://portal.example.org`) instead of taken from each request's `Host`.
+    pub fn with_public_origin(upstream: &str, timeout: Duration, public_origin: Option<&str>) -> anyhow::Result<Gateway> {
+        let public_origin = match public_origin {
+            Some(o) => {
+                let url = parse_upstream(o).map_err(|e| anyhow::anyhow!("--public-origin {e}"))?;
+                anyhow::ensure!(url.path() == "/" || url.path().is_empty(), "--public-origin {o:?} must be an origin, without a path");
+                Some(url.origin().ascii_serialization())
+            }
+            None => None,
+        };
         let identity_url = parse_upstream(upstream).map_err(|e| anyhow::anyhow!("--upstream {e}"))?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -129,7 +146,14 @@ impl Gateway {
             .user_agent(concat!("nephele-cloud-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let identity = Route { kind: "identity".into(), prefix: gateway_prefix("identity", &identity_url), upstream: identity_url };
-        Ok(Gateway { client, identity, learned: RwLock::new(Vec::new()), last_refresh: tokio::sync::Mutex::new(None), timeout })
+        Ok(Gateway {
+            client,
+            identity,
+            learned: RwLock::new(Vec::new()),
+            last_refresh: tokio::sync::Mutex::new(None),
+            timeout,
+            public_origin,
+        })
     }
 
     /// The routes in force: the configured identity service and what the catalog named.
@@ -385,7 +409,7 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let reason = resp.extensions().get::<hyper::ext::ReasonPhrase>().cloned();
     let mut out_headers = forwardable(resp.headers());
-    let origin = crate::api::base_url(&parts.headers);
+    let origin = gw.public_origin.clone().unwrap_or_else(|| crate::api::base_url(&parts.headers));
     rewrite_location(&mut out_headers, gw, &origin);
 
     let mut response = if is_tokens && status.is_success() {
@@ -527,6 +551,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -52,6 +52,9 @@ pub struct Options {
     pub upstream: Option<String>,
     /// Gateway mode: how long to wait for the cloud's answer (and any pause in a body).
     pub upstream_timeout: Duration,
+    /// Gateway mode: the origin browsers use (e.g. `https://portal.example.org`
+    /// behind a CDN); by default each request's `Host`.
+    pub public_origin: Option<String>,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             allow_origins: Vec::new(),
             upstream: None,
             upstream_timeout: Duration::from_secs(30),
+            public_origin: None,
         }
     }
 }
@@ -104,7 +108,7 @@ pub async fn app(options: &Options) -> anyhow::Result<Router> {
     };
     let mut router = match &options.upstream {
         Some(upstream) => {
-            let gw = gateway::Gateway::new(upstream, options.upstream_timeout)?;
+            let gw = gateway::Gateway::with_public_origin(upstream, options.upstream_timeout, options.public_origin.as_deref())?;
             tracing::info!(target: "nephele_cloud::gateway", "gateway mode: forwarding to {}", gw.identity_url());
             gateway::router(std::sync::Arc::new(gw))
         }

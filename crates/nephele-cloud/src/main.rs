@@ -67,6 +67,11 @@ struct Cli {
     /// Gateway mode: seconds to wait for the cloud's answer (and any pause in a body).
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     upstream_timeout_secs: u64,
+    /// Gateway mode: the origin browsers use (e.g. https://portal.example.org),
+    /// for the rewritten catalog, when a CDN or proxy in front does not pass the
+    /// browser's Host header. By default: Host and X-Forwarded-Proto.
+    #[arg(long, value_name = "ORIGIN", requires = "upstream")]
+    public_origin: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -113,6 +118,7 @@ async fn run() -> anyhow::Result<()> {
         allow_origins: cli.allow_origins,
         upstream: cli.upstream,
         upstream_timeout: Duration::from_secs(cli.upstream_timeout_secs),
+        public_origin: cli.public_origin,
     };
     let running = nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;
     tracing::info!("nephele-cloud listening on {}", running.url());

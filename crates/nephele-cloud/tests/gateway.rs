@@ -386,3 +386,34 @@ async fn portal_and_security_headers_in_gateway_mode() {
     assert_eq!(api.headers()["vary"], "X-Auth-Token", "the upstream's headers are kept");
     gw.stop().await.expect("stops");
 }
+
+#[tokio::test]
+async fn public_origin_fixes_the_catalog_behind_a_cdn() {
+    let up = upstream().await;
+    log_capture();
+    let gw = nephele_cloud::start(Options {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        upstream: Some(format!("{}/identity/v2.0", up.url)),
+        public_origin: Some("https://portal.example.org/".into()),
+        ..Default::default()
+    })
+    .await
+    .expect("starts");
+    let r = Api { base: gw.url(), token: None, http: reqwest::Client::new() }
+        .post("/identity/v2.0/tokens", sign_in_body(DEMO_TOKEN))
+        .await;
+    r.expect(200);
+    let urls: Vec<&str> =
+        r.body["access"]["serviceCatalog"].as_array().expect("catalog").iter().filter_map(|s| s["endpoints"][0]["publicURL"].as_str()).collect();
+    assert_eq!(urls.len(), 4);
+    assert!(urls.iter().all(|u| u.starts_with("https://portal.example.org/")), "{urls:?}");
+    gw.stop().await.expect("stops");
+    let bad = nephele_cloud::start(Options {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        upstream: Some(format!("{}/identity/v2.0", up.url)),
+        public_origin: Some("https://portal.example.org/portal".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(bad.err().expect("refused").to_string().contains("--public-origin"));
+}

@@ -25,6 +25,10 @@ pub struct FloatingIp {
     /// The project the address is charged to.
     #[serde(default, deserialize_with = "null_default")]
     pub tenant_id: String,
+    /// Neutron's name for the project (it sends both `tenant_id` and `project_id`);
+    /// read, never written, so Synnefo's shape stays exact.
+    #[serde(default, skip_serializing, deserialize_with = "crate::id::opt_string_or_number")]
+    pub project_id: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub shared_to_project: bool,
     #[serde(default, deserialize_with = "null_default")]
@@ -54,5 +58,12 @@ mod tests {
         assert!(v["port_id"].is_null() && v["fixed_ip_address"].is_null());
         let back: FloatingIp = serde_json::from_str(r#"{"id": 8, "port_id": 13, "instance_id": "141", "router_id": null}"#).unwrap();
         assert_eq!((back.port_id.as_deref(), back.instance_id.as_deref()), (Some("13"), Some("141")));
+    }
+}
+
+impl FloatingIp {
+    /// The project the address is charged to, in Synnefo's or Neutron's spelling.
+    pub fn project(&self) -> Option<&str> {
+        Some(self.tenant_id.as_str()).filter(|p| !p.is_empty()).or(self.project_id.as_deref())
     }
 }

@@ -48,6 +48,10 @@ pub struct Network {
     /// The project the network is charged to; `null` for public networks.
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub tenant_id: Option<String>,
+    /// Neutron's name for the project (it sends both `tenant_id` and `project_id`);
+    /// read, never written, so Synnefo's shape stays exact.
+    #[serde(default, skip_serializing, deserialize_with = "crate::id::opt_string_or_number")]
+    pub project_id: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub shared_to_project: bool,
     #[serde(rename = "type", default, deserialize_with = "null_default")]
@@ -119,5 +123,12 @@ mod tests {
         assert_eq!((n.id.as_str(), n.name.as_str(), n.kind.as_str()), ("7", "", "CUSTOM"));
         assert_eq!(n.subnets, ["3", "4"]);
         assert!(n.router_external && !n.public);
+    }
+}
+
+impl Network {
+    /// The project the network is charged to, in Synnefo's or Neutron's spelling.
+    pub fn project(&self) -> Option<&str> {
+        self.tenant_id.as_deref().or(self.project_id.as_deref()).filter(|p| !p.is_empty())
     }
 }

@@ -32,6 +32,10 @@ pub struct Port {
     /// Equals `user_id`: ports are not charged to projects.
     #[serde(default, deserialize_with = "null_default")]
     pub tenant_id: String,
+    /// Neutron's name for the project (it sends both `tenant_id` and `project_id`);
+    /// read, never written, so Synnefo's shape stays exact.
+    #[serde(default, skip_serializing, deserialize_with = "crate::id::opt_string_or_number")]
+    pub project_id: Option<String>,
     /// The server id as a string, `null` when unattached.
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub device_id: Option<String>,

@@ -25,6 +25,10 @@ pub struct Subnet {
     /// The owner's user id (not a project).
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub tenant_id: Option<String>,
+    /// Neutron's name for the project (it sends both `tenant_id` and `project_id`);
+    /// read, never written, so Synnefo's shape stays exact.
+    #[serde(default, skip_serializing, deserialize_with = "crate::id::opt_string_or_number")]
+    pub project_id: Option<String>,
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub user_id: Option<String>,
     #[serde(default, deserialize_with = "null_default")]

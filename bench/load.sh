@@ -40,6 +40,17 @@ for c in 1 16 64; do
   echo "[load] create/delete, $c clients, ${SECONDS_EACH}s" >&2
   results+=("{\"kind\":\"churn\",\"clients\":$c,\"result\":$(node bench/churn.mjs "$base" "$net" "$c" "$SECONDS_EACH")}")
 done
+# Where a list request's time goes: perf over an extra (unreported) 16-client run.
+if command -v perf >/dev/null; then
+  echo "[load] perf profile of GET /ports (16 clients, extra run)" >&2
+  oha --no-tui -z 8s -c 16 -H "X-Auth-Token: $TOKEN" "$base/network/v2.0/ports" >/dev/null 2>&1 &
+  oha_pid=$!
+  sleep 1
+  perf record -F 499 -g -p "$pid" -o "$OUT/perf-get-ports.data" -- sleep 5 >/dev/null 2>&1 || true
+  wait $oha_pid || true
+  perf report -i "$OUT/perf-get-ports.data" --stdio --no-children --sort symbol 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | sed -E 's/ {2,}-.*$//; s/ +$//' | head -30 > "$OUT/perf-get-ports.txt" || true
+fi
 peak=$(awk '/^VmHWM/ {print $2 * 1024}' /proc/$pid/status)
 rss=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$pid/status)
 kill $pid; wait $pid 2>/dev/null || true

@@ -110,8 +110,9 @@ def sizes_section(out, res):
         w("")
     c = load(f"{res}/wasm-crates.json")
     if c:
+        rodata = c["non_code"].get('data segment ".rodata"', 0)
         w(f"Where the wasm code goes (`bench/wasm-crates.py` over `twiggy top` of the wasm-bindgen output: "
-          f"{c['code']:,} bytes of code before wasm-opt, plus {c['non_code'].get('data segment \".rodata\"', 0):,} bytes of "
+          f"{c['code']:,} bytes of code before wasm-opt, plus {rodata:,} bytes of "
           f"read-only data; the name section is not shipped):\n")
         w("| crate | share of code | | kind of code | share of code |")
         w("| --- | ---: | --- | --- | ---: |")
@@ -119,8 +120,11 @@ def sizes_section(out, res):
         for i in range(max(len(crates), len(kinds))):
             a = crates[i] if i < len(crates) else None
             b = kinds[i] if i < len(kinds) else None
-            w(f"| {('`' + a['crate'] + '`') if a else ''} | {f'{a['share']:.1%}' if a else ''} | | "
-              f"{b['kind'] if b else ''} | {f'{b['share']:.1%}' if b else ''} |")
+            ca = ("`" + a["crate"] + "`") if a else ""
+            sa = format(a["share"], ".1%") if a else ""
+            kb_ = b["kind"] if b else ""
+            sb = format(b["share"], ".1%") if b else ""
+            w(f"| {ca} | {sa} | | {kb_} | {sb} |")
         w("")
 
 
@@ -223,6 +227,20 @@ def browser_section(out, res):
               f"{ms(p['parseHtmlMs'])} | {ms(p['wasmCompileAnyThreadMs'])} | {ms(p['idleOrWaitingMs'])} |")
         w("")
         w("The traces are in `target/bench/results/trace-*.json` (open them in Chromium's DevTools, Performance panel).\n")
+    pr = load(f"{res}/profile.json")
+    if pr:
+        w("Where the portal's script time goes, by function: V8 CPU profiles (100 µs sampling) of the same build with "
+          "function names (the wasm-bindgen output before wasm-opt), `bench/profile.mjs`; self time, top entries:\n")
+        for key, label in (("startup", f"start-up of `/ports` ({seed.get('ports'):,} rows)"),
+                           ("update", "the window in which one port turns ACTIVE (also holds the clock ticks of that window)"),
+                           ("idle", "idle, 5 s, nothing pending")):
+            p = pr.get(key)
+            if not p:
+                continue
+            w(f"- **{label}**: {p['busyMs']:,.0f} ms busy" + (f" in {p.get('windowS', p.get('seconds')):.1f} s" if p.get('windowS') or p.get('seconds') else ""))
+            for t in p["top"][:6]:
+                w(f"  - {t['share']:.0%} ({t['ms']:,.0f} ms) `{t['name'][:140]}`")
+        w("")
     if b.get("markup"):
         w("<details><summary>First row of <code>/ports</code>, as each renders it</summary>\n")
         for impl, html in b["markup"].items():
@@ -254,6 +272,13 @@ def poll_section(out, b):
     w("")
 
 
+def get_size(l):
+    for r in l["runs"]:
+        if r["kind"] == "get":
+            return int(r["oha"]["summary"].get("sizePerRequest") or 0)
+    return 0
+
+
 def load_section(out, res):
     w = out.append
     w("### 4. Local cloud under load\n")
@@ -262,8 +287,9 @@ def load_section(out, res):
         w("_Not measured in this run._\n")
         return
     w(f"`nephele-cloud` (profile `server`, `RUST_LOG=warn`, temporary SQLite database) seeded with {l['ports']:,} ports; the "
-      f"load generator runs on the same 2 cores. `GET /network/v2.0/ports` ({l['listBytes']:,} bytes of JSON, uncompressed: "
-      f"oha sends no Accept-Encoding) with {l['oha']}, {l['seconds']} s per level; create/delete with `bench/churn.mjs` "
+      f"load generator runs on the same cores. `GET /network/v2.0/ports` ({l['listBytes']:,} bytes of JSON; oha asks for "
+      f"compression, so about {get_size(l):,} bytes per answer on the wire) with {l['oha']}, {l['seconds']} s per level; "
+      "create/delete with `bench/churn.mjs` "
       "(each client: `POST /ports` for an unattached port, then `DELETE` of it).\n")
     w("| request | clients | requests/s | p50 | p99 | errors |")
     w("| --- | ---: | ---: | ---: | ---: | --- |")
@@ -286,6 +312,13 @@ def load_section(out, res):
     w("")
     w(f"Server memory: {mib(l['rssIdle'])} resident after start-up and seeding, **peak {mib(l['peakRss'])}** (VmHWM) "
       f"over the whole load run.\n")
+    try:
+        perf = open(f"{res}/perf-get-ports.txt").read().strip()
+    except FileNotFoundError:
+        perf = ""
+    if perf:
+        w("`perf record -g` of the server during an extra 16-client `GET /ports` run (self time, top symbols):\n")
+        w("```\n" + "\n".join(perf.splitlines()[:20]) + "\n```\n")
 
 
 def main():

@@ -316,7 +316,7 @@ fn mount_network_form() -> NetForm {
         ProjectChoice { id: "u-1".into(), name: "Personal".into(), available: Some(5) },
         ProjectChoice { id: "p-2".into(), name: "Lab".into(), available: Some(0) },
     ]);
-    let _ = mount_to(root.clone(), move || {
+    mount_to(root.clone(), move || {
         view! {
             <NetworkForm projects=projects default_project=Some("u-1".to_owned()) busy=false
                 on_submit=Callback::new(move |n| sent.update(|v| v.push(n)))

@@ -409,6 +409,10 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let reason = resp.extensions().get::<hyper::ext::ReasonPhrase>().cloned();
     let mut out_headers = forwardable(resp.headers());
+    // Our security headers, not the cloud's, on everything we serve.
+    for h in [header::CONTENT_SECURITY_POLICY, header::X_CONTENT_TYPE_OPTIONS, header::REFERRER_POLICY, header::X_FRAME_OPTIONS] {
+        out_headers.remove(h);
+    }
     let origin = gw.public_origin.clone().unwrap_or_else(|| crate::api::base_url(&parts.headers));
     rewrite_location(&mut out_headers, gw, &origin);
 

@@ -383,6 +383,7 @@ async fn portal_and_security_headers_in_gateway_mode() {
         .expect("api");
     assert_eq!(api.status(), 200);
     assert_eq!(api.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(api.headers()["content-security-policy"], csp.as_str(), "the gateway's CSP, not the cloud's");
     assert_eq!(api.headers()["vary"], "X-Auth-Token", "the upstream's headers are kept");
     gw.stop().await.expect("stops");
 }
@@ -416,4 +417,48 @@ async fn public_origin_fixes_the_catalog_behind_a_cdn() {
     })
     .await;
     assert!(bad.err().expect("refused").to_string().contains("--public-origin"));
+}
+
+#[tokio::test]
+async fn odd_bytes_are_answered_not_crashed_on() {
+    let up = upstream().await;
+    let gw = gateway_to(&format!("{}/identity/v2.0", up.url), Duration::from_secs(20)).await;
+    let base = gw.url();
+    let addr = base.trim_start_matches("http://").to_owned();
+    // Percent-encoded non-UTF-8 in path and query: forwarded as is; the cloud answers.
+    let (status, _) = raw(&base, "GET /network/v2.0/networks/%FF%FE?changes-since=%FF HTTP/1.1", "").await;
+    assert!((400..500).contains(&status), "{status}");
+    // Raw non-UTF-8 bytes in a header value: passed through, answered.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut req = format!("GET /network/v2.0/networks HTTP/1.1\r\nHost: {addr}\r\nX-Auth-Token: {DEMO_TOKEN}\r\nX-Note: ").into_bytes();
+    req.extend_from_slice(b"\xff\xfe\r\nConnection: close\r\n\r\n");
+    s.write_all(&req).await.expect("write");
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.expect("in time").expect("read");
+    assert!(out.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&out));
+    // A declared length that is not a number: refused before the cloud sees it.
+    let before = up.seen().len();
+    let (status, _) = raw(&base, "POST /network/v2.0/networks HTTP/1.1", "Content-Length: lots\r\n").await;
+    assert_eq!(status, 400);
+    assert_eq!(up.seen().len(), before);
+    // Still serving.
+    Api { base: base.clone(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() }.get(&format!("{NET}/networks")).await.expect(200);
+    gw.stop().await.expect("stops");
+}
+
+#[test]
+fn the_command_line_refuses_a_bad_upstream() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nephele-cloud"))
+        .args(["--listen", "127.0.0.1:0", "--upstream", "ftp://cloud.example.org/identity/v2.0"])
+        .output()
+        .expect("run nephele-cloud");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--upstream") && err.contains("http:// or https://"), "{err}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nephele-cloud"))
+        .args(["--upstream", "https://cloud.example.org/identity/v2.0", "--seed", "demo/seed.toml"])
+        .output()
+        .expect("run nephele-cloud");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -46,6 +46,14 @@ pub struct FloatingIpList {
     pub floatingips: Vec<FloatingIp>,
 }
 
+impl FloatingIp {
+    /// The project the address is charged to, in Synnefo's or Neutron's spelling.
+    pub fn project(&self) -> Option<&str> {
+        Some(self.tenant_id.as_str()).filter(|p| !p.is_empty()).or(self.project_id.as_deref())
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,12 +66,5 @@ mod tests {
         assert!(v["port_id"].is_null() && v["fixed_ip_address"].is_null());
         let back: FloatingIp = serde_json::from_str(r#"{"id": 8, "port_id": 13, "instance_id": "141", "router_id": null}"#).unwrap();
         assert_eq!((back.port_id.as_deref(), back.instance_id.as_deref()), (Some("13"), Some("141")));
-    }
-}
-
-impl FloatingIp {
-    /// The project the address is charged to, in Synnefo's or Neutron's spelling.
-    pub fn project(&self) -> Option<&str> {
-        Some(self.tenant_id.as_str()).filter(|p| !p.is_empty()).or(self.project_id.as_deref())
     }
 }

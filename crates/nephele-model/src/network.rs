@@ -92,6 +92,14 @@ pub struct NetworkList {
 /// Network flavors Synnefo knows; only `MAC_FILTERED` may be created by users by default.
 pub const NETWORK_TYPES: [&str; 4] = ["MAC_FILTERED", "IP_LESS_ROUTED", "PHYSICAL_VLAN", "CUSTOM"];
 
+impl Network {
+    /// The project the network is charged to, in Synnefo's or Neutron's spelling.
+    pub fn project(&self) -> Option<&str> {
+        self.tenant_id.as_deref().or(self.project_id.as_deref()).filter(|p| !p.is_empty())
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,12 +131,5 @@ mod tests {
         assert_eq!((n.id.as_str(), n.name.as_str(), n.kind.as_str()), ("7", "", "CUSTOM"));
         assert_eq!(n.subnets, ["3", "4"]);
         assert!(n.router_external && !n.public);
-    }
-}
-
-impl Network {
-    /// The project the network is charged to, in Synnefo's or Neutron's spelling.
-    pub fn project(&self) -> Option<&str> {
-        self.tenant_id.as_deref().or(self.project_id.as_deref()).filter(|p| !p.is_empty())
     }
 }

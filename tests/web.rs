@@ -378,3 +378,16 @@ async fn create_network_form_explains_when_no_project_has_quota() {
     tick().await;
     assert!(f.sent.get_untracked().is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn reads_are_cancelled_when_their_view_goes() {
+    use nephele::api::{until_view_gone, ApiError};
+    let owner = Owner::new();
+    let read = owner.with(|| until_view_gone(futures::future::pending::<Result<(), ApiError>>()));
+    owner.cleanup();
+    assert_eq!(read.await, Err(ApiError::Cancelled));
+    let owner = Owner::new();
+    let read = owner.with(|| until_view_gone(async { Ok::<_, ApiError>(7) }));
+    assert_eq!(read.await, Ok(7));
+    drop(owner);
+}

@@ -245,7 +245,7 @@ pub fn is_transient(e: &ApiError) -> bool {
     match e {
         ApiError::Unreachable { .. } => true,
         ApiError::Fault { status, .. } | ApiError::Status { status, .. } => *status >= 500,
-        ApiError::Timeout { .. } | ApiError::Decode { .. } => false,
+        ApiError::Timeout { .. } | ApiError::Decode { .. } | ApiError::Cancelled => false,
     }
 }
 

@@ -64,6 +64,7 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
         ApiError::Decode { .. } => {
             return say("The cloud sent an answer this portal cannot read.", Some("Try again; if it persists, tell your cloud's operators."));
         }
+        ApiError::Cancelled => return say("The request was cancelled.", None),
         ApiError::Status { status, .. } => (*status, None),
         ApiError::Fault { status, fault, .. } => (*status, Some(fault)),
     };

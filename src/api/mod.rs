@@ -35,6 +35,9 @@ pub enum ApiError {
     /// A success status with a body we could not read.
     #[error("The cloud's answer for {path} could not be read: {reason}")]
     Decode { path: String, reason: String },
+    /// The view that asked went away first, so the request was aborted.
+    #[error("The request was cancelled.")]
+    Cancelled,
 }
 
 impl ApiError {
@@ -57,6 +60,7 @@ impl ApiError {
             | ApiError::Fault { path, .. }
             | ApiError::Status { path, .. }
             | ApiError::Decode { path, .. } => path,
+            ApiError::Cancelled => "",
         }
     }
 }
@@ -85,6 +89,19 @@ impl Drop for AbortOnDrop {
             c.abort();
         }
     }
+}
+
+/// Tie a read to the view that starts it: when the view is cleaned up (the page
+/// is left, or the resource re-runs) the future is dropped, which aborts its
+/// fetches. Call it where the view's owner is current, e.g. in the closure given
+/// to `LocalResource::new`.
+pub fn until_view_gone<T, F>(fut: F) -> impl std::future::Future<Output = Result<T, ApiError>>
+where
+    F: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let (handle, registration) = futures::future::AbortHandle::new_pair();
+    leptos::prelude::on_cleanup(move || handle.abort());
+    async move { futures::future::Abortable::new(fut, registration).await.unwrap_or(Err(ApiError::Cancelled)) }
 }
 
 /// Send one request and decode a JSON answer. `token` goes in `X-Auth-Token`.

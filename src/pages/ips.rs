@@ -9,7 +9,7 @@ use nephele_model::quota::QuotaEntry;
 use nephele_model::usage;
 
 use crate::api::explain::Context;
-use crate::api::ApiError;
+use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::components::dialog::Dialog;
 use crate::components::network_delete::wait_gone;
@@ -57,7 +57,7 @@ enum Op {
 pub fn FloatingIps() -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
-    let load = LocalResource::new(move || async move {
+    let load = LocalResource::new(move || until_view_gone(async move {
         let (ips, ports, nets, servers, quotas) = futures::join!(
             store.load_floating_ips(),
             store.load_ports(),
@@ -67,7 +67,7 @@ pub fn FloatingIps() -> impl IntoView {
         );
         let _ = store.load_projects().await;
         ips.and(ports).and(nets).and(servers).and(quotas)
-    });
+    }));
     let op = RwSignal::new(None::<Op>);
     let moving = RwSignal::new(None::<String>);
     let reserving = RwSignal::new(false);

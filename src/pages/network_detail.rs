@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use nephele_model::network::Network;
 use nephele_model::port::Port;
 
-use crate::api::ApiError;
+use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::components::network_delete::DeleteNetworkDialog;
 use crate::components::ports::{ConnectDialog, DisconnectDialog, PortRow};
@@ -25,7 +25,7 @@ pub fn NetworkDetail() -> impl IntoView {
 
     let load = LocalResource::new(move || {
         let id = id.get();
-        async move {
+        until_view_gone(async move {
             let (net, _, ports, servers, ips) = futures::join!(
                 store.cloud.network(&id),
                 store.load_subnets(),
@@ -37,7 +37,7 @@ pub fn NetworkDetail() -> impl IntoView {
             let net = net?;
             store.networks.upsert(net);
             ports.and(servers).and(ips)
-        }
+        })
     });
     let network = Memo::new(move |_| store.networks.get(&id.get()));
     let connecting = RwSignal::new(None::<Network>);

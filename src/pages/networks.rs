@@ -11,7 +11,7 @@ use nephele_model::network::Network;
 
 use crate::api::cloud::NewNetwork;
 use crate::api::explain::Context;
-use crate::api::ApiError;
+use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::components::network_delete::DeleteNetworkDialog;
 use crate::components::network_form::{NetworkForm, ProjectChoice};
@@ -109,7 +109,7 @@ pub fn Networks() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
 
-    let load = LocalResource::new(move || async move {
+    let load = LocalResource::new(move || until_view_gone(async move {
         let (nets, subnets, ports, servers, ips) = futures::join!(
             store.load_networks(),
             store.load_subnets(),
@@ -120,7 +120,7 @@ pub fn Networks() -> impl IntoView {
         // Quotas and project names help, but the list stands without them.
         let _ = futures::join!(store.load_quotas(), store.load_projects());
         nets.and(subnets).and(ports).and(servers).and(ips)
-    });
+    }));
     let refreshing = Signal::derive(move || load.get().is_none());
 
     let q = move || query.read().get("q").unwrap_or_default();

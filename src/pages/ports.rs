@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use nephele_model::ipnet::v4;
 use nephele_model::port::Port;
 
-use crate::api::ApiError;
+use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, FaultView, Freshness};
 use crate::components::ports::{DisconnectDialog, PortRow};
 use crate::state::notify::Announcer;
@@ -41,10 +41,10 @@ pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, 
 #[component]
 pub fn Ports() -> impl IntoView {
     let store = expect_context::<Store>();
-    let load = LocalResource::new(move || async move {
+    let load = LocalResource::new(move || until_view_gone(async move {
         let (ports, nets, servers) = futures::join!(store.load_ports(), store.load_networks(), store.load_servers());
         ports.and(nets).and(servers)
-    });
+    }));
     let removing = RwSignal::new(Vec::<Port>::new());
     let creating = RwSignal::new(false);
     view! {

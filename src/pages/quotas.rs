@@ -2,6 +2,8 @@
 //! limit and pending as numbers and as a bar coloured by threshold.
 
 use leptos::prelude::*;
+
+use crate::api::until_view_gone;
 use nephele_model::quota::QuotaEntry;
 use nephele_model::usage::{self, Level};
 
@@ -40,10 +42,10 @@ pub fn describe(resource: &str, e: &QuotaEntry) -> String {
 pub fn Quotas() -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
-    let load = LocalResource::new(move || async move {
-        let (quotas, _, _) = futures::join!(store.load_quotas(), store.load_projects(), async {});
+    let load = LocalResource::new(move || until_view_gone(async move {
+        let (quotas, _) = futures::join!(store.load_quotas(), store.load_projects());
         quotas
-    });
+    }));
     let projects = move || {
         let default = session.get().and_then(|s| s.default_project);
         let mut ids: Vec<String> = store.quotas.with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());

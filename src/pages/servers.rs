@@ -1,6 +1,8 @@
 //! `/servers`: the user's servers with status and what they are connected to.
 
 use leptos::prelude::*;
+
+use crate::api::until_view_gone;
 use leptos_router::components::A;
 use nephele_model::server::Server;
 
@@ -10,10 +12,10 @@ use crate::state::store::{Row, Store};
 #[component]
 pub fn Servers() -> impl IntoView {
     let store = expect_context::<Store>();
-    let load = LocalResource::new(move || async move {
+    let load = LocalResource::new(move || until_view_gone(async move {
         let (servers, nets, ports) = futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
         servers.and(nets).and(ports)
-    });
+    }));
     view! {
         <section class="page">
             <div class="page-head">

@@ -260,6 +260,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
 /// Why a request was not forwarded, or the upstream did not answer.
 enum Refusal {
     BadPath,
+    BadLength,
     NotInCatalog,
     TooLarge,
     Unreachable(String),
@@ -271,6 +272,7 @@ impl Refusal {
     fn fault(&self, path: &str) -> Fault {
         let (kind, code, message) = match self {
             Refusal::BadPath => (FaultKind::BadRequest, 400, "The gateway does not forward paths with '.', '..' or '\\' segments.".to_owned()),
+            Refusal::BadLength => (FaultKind::BadRequest, 400, "Content-Length is not a number.".to_owned()),
             Refusal::NotInCatalog => (
                 FaultKind::ItemNotFound,
                 404,
@@ -291,6 +293,7 @@ impl Refusal {
     fn label(&self) -> &'static str {
         match self {
             Refusal::BadPath => "refused (bad path)",
+            Refusal::BadLength => "refused (bad Content-Length)",
             Refusal::NotInCatalog => "refused (not in the catalog)",
             Refusal::TooLarge => "refused (body too large)",
             Refusal::Unreachable(_) => "upstream unreachable",
@@ -376,7 +379,7 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(|v| v.trim().parse::<u64>());
     let declared = match declared {
         Some(Ok(n)) => Some(n),
-        Some(Err(_)) => return Err(Refusal::BadPath),
+        Some(Err(_)) => return Err(Refusal::BadLength),
         None => None,
     };
     if declared.is_some_and(|n| n > BODY_LIMIT) {
@@ -391,8 +394,7 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
         // The answer is rewritten: ask for it uncompressed.
         headers.remove(header::ACCEPT_ENCODING);
     }
-    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).map_err(|_| Refusal::BadPath)?;
-    let mut upstream_req = gw.client.request(method, url).headers(headers);
+    let mut upstream_req = gw.client.request(parts.method.clone(), url).headers(headers);
     let too_large = Arc::new(AtomicBool::new(false));
     if declared.is_some_and(|n| n > 0) || chunked {
         let limited = Limited { inner: body.into_data_stream(), seen: 0, flag: too_large.clone() };

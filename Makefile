@@ -17,10 +17,12 @@ run: setup portal cloud
 
 ## make test: install what is missing, then every test layer
 test: setup
-	cargo test --locked -p nephele-model -p nephele-cloud
-	cargo test --locked --target wasm32-unknown-unknown --test web
+	@mkdir -p target && : > target/test-output.log
+	cargo test --locked -p nephele-model -p nephele-cloud 2>&1 | tee -a target/test-output.log
+	cargo test --locked --target wasm32-unknown-unknown --test web 2>&1 | tee -a target/test-output.log
 	trunk build --release
-	cargo test --locked -p nephele
+	cargo test --locked -p nephele 2>&1 | tee -a target/test-output.log
+	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "\ntotal: %d passed, %d failed\n", p, f}' target/test-output.log
 
 setup:
 	@bash scripts/setup

@@ -19,10 +19,11 @@ async fn signs_in_and_lists_networks_through_the_gateway() {
     .await
     .expect("the 'real' cloud starts");
     let real_url = real.url();
+    let dist = dist_snapshot("gateway", None);
     let gateway = nephele_cloud::start(nephele_cloud::Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(format!("{real_url}/identity/v2.0")),
-        dist: Some(dist_snapshot("gateway", None)),
+        dist: Some(dist.clone()),
         ..Default::default()
     })
     .await
@@ -81,4 +82,5 @@ async fn signs_in_and_lists_networks_through_the_gateway() {
         })
         .await;
     real.stop().await.expect("the real cloud stops");
+    let _ = std::fs::remove_dir_all(dist);
 }

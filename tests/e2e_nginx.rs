@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use support::{demo_token, dist_snapshot, free_loopback_port, repo_root, Harness};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-/// One nginx, in its own prefix under target/, stopped on drop.
+/// One nginx, in its own prefix under target/nginx-e2e/, stopped on drop.
 struct Nginx {
     base: String,
     prefix: PathBuf,
@@ -24,8 +24,29 @@ struct Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
+        // `nginx -s stop` (SIGTERM to the master) takes the workers down with it;
+        // a SIGKILL to the master alone would leave them serving the port.
+        let _ = Command::new(nginx_bin())
+            .arg("-p")
+            .arg(&self.prefix)
+            .arg("-c")
+            .arg(self.prefix.join("nginx.conf"))
+            .arg("-e")
+            .arg(self.prefix.join("error.log"))
+            .args(["-s", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Kept after a failure: its nginx.conf, error.log and access.log tell why.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.prefix);
+        }
     }
 }
 
@@ -40,13 +61,15 @@ impl Nginx {
         let template = std::fs::read_to_string(repo_root().join("deploy/nginx.conf.in")).expect("template");
         let conf = template
             .replace("@PREFIX@", &prefix.display().to_string())
+            .replace("@LOGDIR@", &prefix.display().to_string())
             .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
             .replace("@DIST@", &dist.display().to_string())
             .replace("@CLOUD@", cloud)
             .replace("@CSP@", &csp);
-        assert!(!conf.contains('@'), "a placeholder was left in the nginx config");
+        let left = conf.split('@').skip(1).find(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        assert!(left.is_none(), "placeholder @{}@ left in the nginx config", left.unwrap_or_default());
         std::fs::write(prefix.join("nginx.conf"), &conf).expect("write nginx.conf");
-        let nginx = std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+        let nginx = nginx_bin();
         let child = Command::new(&nginx)
             .arg("-p")
             .arg(&prefix)
@@ -78,6 +101,10 @@ impl Nginx {
     fn conf(&self) -> String {
         std::fs::read_to_string(self.prefix.join("nginx.conf")).unwrap_or_default()
     }
+}
+
+fn nginx_bin() -> String {
+    std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into())
 }
 
 /// A plain HTTP/1.1 exchange, as curl would do it: status, headers, decoded body.
@@ -223,6 +250,13 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
         let url = service["endpoints"][0]["publicURL"].as_str().unwrap_or_default();
         assert!(url.starts_with(&format!("{base}/")), "catalog URL {url} does not point at nginx");
     }
+    // A body over the limit: refused by nginx with a Synnefo-shaped fault, the cloud never asked.
+    let big = http(&base, "PUT", "/network/v2.0/networks/1", &[("Content-Length", "2097152"), ("Content-Type", "application/json")], "").await;
+    assert_eq!(big.status, 413, "{}", big.head);
+    let fault: serde_json::Value = serde_json::from_slice(&big.body).expect("a JSON fault");
+    assert_eq!(fault["requestEntityTooLarge"]["code"], 413, "{fault}");
+    big.has("Content-Type", "application/json");
+
     // The token may travel in the query (Synnefo allows it): it never reaches the access log.
     let q = http(&base, "GET", &format!("/network/v2.0/networks?X-Auth-Token={}", demo_token()), &[], "").await;
     print_headers("GET /network/v2.0/networks", &q);

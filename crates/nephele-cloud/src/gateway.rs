@@ -163,7 +163,7 @@ impl Gateway {
         all
     }
 
-    /// The upstream origins the gateway may call (for the log line at start-up).
+    /// The configured identity URL (`--upstream`).
     pub fn identity_url(&self) -> &Url {
         &self.identity.upstream
     }

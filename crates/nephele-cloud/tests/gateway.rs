@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -26,6 +25,10 @@ struct Seen {
     host: String,
     cookie: bool,
     hop: bool,
+    /// `Content-Length`, and whether the body came chunked (Django, behind
+    /// gunicorn, reads no body without a length).
+    length: Option<String>,
+    chunked: bool,
 }
 
 type Log = Arc<Mutex<Vec<Seen>>>;
@@ -58,6 +61,8 @@ async fn record(State(log): State<Log>, req: Request, next: Next) -> Response {
         host: h.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned(),
         cookie: h.contains_key("cookie"),
         hop: h.contains_key("x-hop") || h.contains_key("proxy-authorization"),
+        length: h.get("content-length").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        chunked: h.contains_key("transfer-encoding"),
     };
     log.lock().expect("log").push(seen);
     next.run(req).await
@@ -270,7 +275,10 @@ async fn walkthrough_through_the_gateway() {
         assert!(s.token.as_deref().is_none_or(|t| t == DEMO_TOKEN), "{s:?}");
     }
     assert!(seen.iter().any(|s| s.query.as_deref() == Some(&format!("X-Auth-Token={DEMO_TOKEN}")[..])), "query forwarded");
-    assert!(seen.iter().any(|s| s.method == "POST" && s.path == "/network/v2.0/ports"));
+    let post = seen.iter().find(|s| s.method == "POST" && s.path == "/network/v2.0/ports").expect("the port POST");
+    assert!(post.length.as_deref().is_some_and(|l| l != "0") && !post.chunked, "bodies keep their length: {post:?}");
+    let tokens = seen.iter().find(|s| s.path == "/identity/v2.0/tokens").expect("the tokens POST");
+    assert!(tokens.length.is_some() && !tokens.chunked, "{tokens:?}");
 
     // The request log: one line per call, never a token.
     let lines = log_lines();
@@ -282,7 +290,7 @@ async fn walkthrough_through_the_gateway() {
     assert!(mine.iter().any(|l| l.contains("GET /network/v2.0/networks → upstream 200")), "{mine:#?}");
     assert!(mine.iter().any(|l| l.contains("POST /network/v2.0/floatingips → upstream 413")), "{mine:#?}");
     assert!(mine.iter().any(|l| l.contains("GET /compute/v1.1/servers refused (not in the catalog) 404")), "{mine:#?}");
-    let _ = writeln!(std::io::stderr(), "--- gateway request log ---\n{}", lines.join("\n"));
+    eprintln!("--- gateway request log ---\n{}", lines.join("\n"));
     gw.stop().await.expect("gateway stops");
 }
 

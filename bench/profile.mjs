@@ -2,6 +2,7 @@
 // protocol, 100 µs sampling) of the portal built with function names, i.e. the
 // wasm-bindgen output before wasm-opt (same code, same JS glue; wasm-opt only
 // strips the names and shrinks it), for:
+//   startupNetworks  navigation → /networks table (100 rows)
 //   startup  navigation → /ports table with 5,000 rows
 //   update   one port's status change (BUILD → ACTIVE) on that table
 //   idle     5 s with the table shown and nothing pending
@@ -89,6 +90,23 @@ async function main() {
     await p0.waitForURL(/\/networks/);
     const session = await p0.evaluate(() => sessionStorage.getItem('nephele.session'));
     await ctx0.close();
+
+    // Start-up of /networks: 100 rows, but every row lists the servers on it.
+    {
+      const nets = (await (await fetch(`${base}/network/v2.0/networks`, { headers: { 'X-Auth-Token': TOKEN } })).json()).networks.length;
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      await context.addInitScript((s) => sessionStorage.setItem('nephele.session', s), session);
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await page.goto('about:blank');
+      out.startupNetworks = await profiled(page, cdp, async () => {
+        await page.goto(`${base}/networks`, { waitUntil: 'commit' });
+        await page.waitForFunction((n) => (document.querySelector('table.data tbody')?.rows.length ?? 0) >= n, nets, { timeout: 120000, polling: 100 });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+      });
+      log(`startup /networks: ${out.startupNetworks.busyMs.toFixed(0)} ms busy`);
+      await context.close();
+    }
 
     // Start-up and update in one page: the pending port is made just before.
     const port = await createPendingPort(base, priv, spareServers(seedText)[0]);

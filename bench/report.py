@@ -233,7 +233,8 @@ def browser_section(out, res):
     if pr:
         w("Where the portal's script time goes, by function: V8 CPU profiles (100 µs sampling) of the same build with "
           "function names (the wasm-bindgen output before wasm-opt), `bench/profile.mjs`; self time, top entries:\n")
-        for key, label in (("startup", f"start-up of `/ports` ({seed.get('ports'):,} rows)"),
+        for key, label in (("startupNetworks", f"start-up of `/networks` ({seed.get('networks')} rows)"),
+                           ("startup", f"start-up of `/ports` ({seed.get('ports'):,} rows)"),
                            ("update", "the window in which one port turns ACTIVE (also holds the clock ticks of that window)"),
                            ("idle", "idle, 5 s, nothing pending")):
             p = pr.get(key)

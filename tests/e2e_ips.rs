@@ -23,6 +23,8 @@ async fn open_ips(page: &Page) {
 
 /// Reserve one IP from the public network through the form; returns its address.
 async fn reserve(page: &Page, expected_cost: &str) -> String {
+    // The table appears once the list is loaded: count its rows only then.
+    page.wait_js("document.querySelector('table.data tbody') !== null").await;
     let before = page.count("table.data tbody tr").await;
     page.click_text(".page-head button", "Reserve IP").await;
     page.wait_text("#ip-cost", expected_cost).await;

@@ -68,10 +68,14 @@ async fn guide_networks_create_connect_and_delete() {
 
         // 7.7.5: the public network cannot be deleted, and says why.
         page.click_text("nav a", "Networks").await;
-        page.click_labelled("Delete network public_network").await;
-        page.wait_text("dialog[open]", "cannot be deleted by tenants").await;
-        assert_eq!(page.count("dialog[open] button[type=submit]").await, 0);
-        page.click_text("dialog[open] button", "Close").await;
+        page.wait_js("document.querySelector('[aria-label=\"Delete network public_network\"]').disabled").await;
+        page.wait_js("document.getElementById('public-reason-1').textContent.includes('cannot be deleted by tenants')").await;
+        let described = page
+            .client
+            .execute("return document.querySelector('[aria-label=\"Delete network public_network\"]').getAttribute('aria-describedby');", vec![])
+            .await
+            .expect("read aria-describedby");
+        assert_eq!(described, serde_json::json!("public-reason-1"));
 
         // The private one shows what blocks it, then goes with its ports.
         page.click_labelled("Delete network My Private Net").await;

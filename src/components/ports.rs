@@ -64,31 +64,22 @@ pub fn PortRow(
     let clock = expect_context::<Clock>();
     let port = row.signal();
     let id = row.id.clone();
-    let deleting = {
-        let id = id.clone();
-        Memo::new(move |_| store.is_deleting(&id))
-    };
+    // This row's own signals: a change to another port does not touch it, and
+    // only a pending row follows the clock.
+    let cell = poller.cell(&id, &store);
+    let deleting = RwSignal::from(cell.deleting);
+    let since = RwSignal::from(cell.since);
+    let stuck = RwSignal::from(cell.stuck);
     let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
-    // Memos, so a change to another port's pending state does not touch this row.
-    let pending_for = {
-        let id = id.clone();
-        Memo::new(move |_| poller.pending_for(&id, clock.now()))
-    };
-    let stuck = {
-        let id = id.clone();
-        Memo::new(move |_| poller.is_stuck(&id))
-    };
-    let server = move || {
-        port.with(|p| p.device_id.clone()).map(|d| {
-            store.server_label(&d)
-        })
-    };
-    let network = move || {
-        let net = port.with(|p| p.network_id.clone());
-        let name = store.networks.get(&net).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| net.clone());
-        (net, name)
-    };
-    let addrs = move || port.with(addresses);
+    let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
+    // A port's network, server and addresses never change: read them once, so a
+    // row holds only the reactive pieces that can move (status, MAC, pending).
+    let (network_id, device_id, addrs) = port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
+    let server = device_id.map(|d| untrack(|| store.server_label(&d))).unwrap_or_else(|| "—".into());
+    let network_name = untrack(|| store.networks.get(&network_id))
+        .map(|n| n.name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| network_id.clone());
     let keep_id = id.clone();
     let select_id = id.clone();
     let label = format!("port {id}");
@@ -110,14 +101,14 @@ pub fn PortRow(
             })}
             <th scope="row" class="mono">{id.clone()}<CopyButton text=id.clone() label=label /></th>
             {show_network.then(|| view! {
-                <td>{move || { let (id, name) = network(); view! { <A href=format!("/networks/{id}")>{name}</A> } }}</td>
+                <td><A href=format!("/networks/{network_id}")>{network_name}</A></td>
             })}
-            <td>{move || server().unwrap_or_else(|| "—".into())}</td>
+            <td>{server}</td>
             <td class="mono">
-                {move || {
-                    let a = addrs();
-                    if a.is_empty() { view! { <span class="muted">"none"</span> }.into_any() }
-                    else { view! { {a.clone()}<CopyButton text=a.clone() label=format!("addresses {a}") /> }.into_any() }
+                {if addrs.is_empty() {
+                    view! { <span class="muted">"none"</span> }.into_any()
+                } else {
+                    view! { {addrs.clone()}<CopyButton text=addrs.clone() label=format!("addresses {addrs}") /> }.into_any()
                 }}
             </td>
             <td class="mono">{move || port.with(|p| p.mac_address.clone()).unwrap_or_else(|| "—".into())}</td>

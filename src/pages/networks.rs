@@ -2,6 +2,8 @@
 //! servers; sort and filter live in the URL so a link reproduces the view.
 //! Create (with subnet and project), rename in place, dependency-aware delete.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -18,6 +20,9 @@ use crate::components::network_form::{NetworkForm, ProjectChoice};
 use crate::state::notify::Announcer;
 use crate::state::session::SessionContext;
 use crate::state::store::{Row, Store};
+
+/// Why the public network's delete button is disabled.
+pub const PUBLIC_REASON: &str = "Public networks belong to the cloud and cannot be deleted by tenants.";
 
 /// Columns the table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +191,7 @@ pub fn Networks() -> impl IntoView {
     };
 
     let deleting = RwSignal::new(None::<Network>);
+    let connections = connections_by_network(store);
     let header = move |key: SortKey, label: &'static str| {
         let aria = move || {
             if sort() == key {
@@ -263,7 +269,7 @@ pub fn Networks() -> impl IntoView {
                                     </thead>
                                     <tbody>
                                         <For each=rows key=|r| r.id.clone() let:row>
-                                            <NetworkRow row=row on_delete=Callback::new(move |n| deleting.set(Some(n))) />
+                                            <NetworkRow row=row connections=connections on_delete=Callback::new(move |n| deleting.set(Some(n))) />
                                         </For>
                                     </tbody>
                                 </table>
@@ -282,8 +288,31 @@ pub fn Networks() -> impl IntoView {
     }
 }
 
+/// "Server 1 (141), Server 1 (142) (build)" for each network: computed once per
+/// change of the port list, so each row reads one memo instead of every port.
+fn connections_by_network(store: Store) -> Memo<HashMap<String, String>> {
+    Memo::new(move |_| {
+        let mut by_network: HashMap<String, Vec<String>> = HashMap::new();
+        for p in store.ports.values() {
+            if let Some(device) = &p.device_id {
+                let name = store.server_label(device);
+                let label = if p.status == "ACTIVE" { name } else { format!("{name} ({})", p.status.to_lowercase()) };
+                by_network.entry(p.network_id.clone()).or_default().push(label);
+            }
+        }
+        by_network
+            .into_iter()
+            .map(|(net, mut names)| {
+                names.sort();
+                names.dedup();
+                (net, names.join(", "))
+            })
+            .collect()
+    })
+}
+
 #[component]
-fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView {
+fn NetworkRow(row: Row<Network>, connections: Memo<HashMap<String, String>>, on_delete: Callback<Network>) -> impl IntoView {
     let store = expect_context::<Store>();
     let net = row.signal();
     let id = row.id.clone();
@@ -296,23 +325,10 @@ fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView 
             .join(", ")
     };
     let net_id = id.clone();
-    let servers = move || {
-        let mut names: Vec<String> = store
-            .ports
-            .values()
-            .into_iter()
-            .filter(|p| p.network_id == net_id)
-            .filter_map(|p| p.device_id.map(|d| (d, p.status)))
-            .map(|(d, status)| {
-                let name = store.server_label(&d);
-                if status == "ACTIVE" { name } else { format!("{name} ({})", status.to_lowercase()) }
-            })
-            .collect();
-        names.sort();
-        names.dedup();
-        names.join(", ")
-    };
+    let servers = move || connections.with(|c| c.get(&net_id).cloned()).unwrap_or_default();
     let name = move || net.with(|n| if n.name.is_empty() { "(no name)".to_owned() } else { n.name.clone() });
+    let reason_id = format!("public-reason-{id}");
+    let reason_id2 = reason_id.clone();
     view! {
         <tr>
             <th scope="row"><A href=href>{name}</A></th>
@@ -324,10 +340,16 @@ fn NetworkRow(row: Row<Network>, on_delete: Callback<Network>) -> impl IntoView 
             <td>{servers}</td>
             <td class="actions">
                 <button type="button" class="button danger"
+                    disabled=move || net.with(|n| n.public)
+                    title=move || net.with(|n| n.public).then_some(PUBLIC_REASON)
+                    aria-describedby=move || net.with(|n| n.public).then(|| reason_id.clone())
                     on:click=move |_| on_delete.run(net.get_untracked())
                     aria-label=move || format!("Delete network {}", net.with(|n| if n.name.is_empty() { n.id.clone() } else { n.name.clone() }))>
                     "Delete"
                 </button>
+                <Show when=move || net.with(|n| n.public)>
+                    <span id=reason_id2.clone() class="visually-hidden">{PUBLIC_REASON}</span>
+                </Show>
             </td>
         </tr>
     }

@@ -1,9 +1,12 @@
 //! `/servers`: the user's servers with status and what they are connected to.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 
 use crate::api::until_view_gone;
 use leptos_router::components::A;
+use nephele_model::port::Port;
 use nephele_model::server::Server;
 
 use crate::components::common::{errors_view, Freshness, StatusBadge};
@@ -16,6 +19,16 @@ pub fn Servers() -> impl IntoView {
         let (servers, nets, ports) = futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
         servers.and(nets).and(ports)
     }));
+    // Each server's ports, computed once per change of the port list.
+    let ports_by_server = Memo::new(move |_| {
+        let mut by_server: HashMap<String, Vec<Port>> = HashMap::new();
+        for p in store.ports.values() {
+            if let Some(d) = p.device_id.clone() {
+                by_server.entry(d).or_default().push(p);
+            }
+        }
+        by_server
+    });
     view! {
         <section class="page">
             <div class="page-head">
@@ -39,7 +52,7 @@ pub fn Servers() -> impl IntoView {
                                     </tr></thead>
                                     <tbody>
                                         <For each=move || store.servers.rows() key=|r| r.id.clone() let:row>
-                                            <ServerRow row=row />
+                                            <ServerRow row=row ports_by_server=ports_by_server />
                                         </For>
                                     </tbody>
                                 </table>
@@ -56,7 +69,7 @@ pub fn Servers() -> impl IntoView {
 }
 
 #[component]
-fn ServerRow(row: Row<Server>) -> impl IntoView {
+fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>) -> impl IntoView {
     let store = expect_context::<Store>();
     let server = row.signal();
     let id = row.id.clone();
@@ -65,8 +78,7 @@ fn ServerRow(row: Row<Server>) -> impl IntoView {
     });
     // Connections from the port list, so ports still in BUILD show too.
     let connections = move || {
-        let id = id.clone();
-        let mut ports: Vec<_> = store.ports.values().into_iter().filter(|p| p.device_id.as_deref() == Some(id.as_str())).collect();
+        let mut ports: Vec<Port> = ports_by_server.with(|m| m.get(&id).cloned()).unwrap_or_default();
         ports.sort_by(|a, b| a.network_id.cmp(&b.network_id));
         ports
             .into_iter()

@@ -65,6 +65,19 @@ pub fn is_pending(port: &Port, deleting: &HashMap<String, f64>) -> bool {
     port.status == "BUILD" || deleting.contains_key(&port.id)
 }
 
+/// One port's pending state, as its row reads it. Each row subscribes to its own
+/// cell only: with thousands of rows, a change to one port must not wake the
+/// others (and nothing but a pending row reads the clock).
+#[derive(Clone)]
+pub struct PortCell {
+    /// When the port was first seen pending; `None` when it is not pending.
+    pub since: ArcRwSignal<Option<f64>>,
+    /// Pending for longer than the give-up time.
+    pub stuck: ArcRwSignal<bool>,
+    /// The user deleted it and it still exists.
+    pub deleting: ArcRwSignal<bool>,
+}
+
 /// How a pending port is doing, for its row.
 #[derive(Clone, Copy)]
 pub struct Poller {
@@ -72,6 +85,7 @@ pub struct Poller {
     since: RwSignal<HashMap<String, f64>>,
     stuck: RwSignal<HashSet<String>>,
     visible: RwSignal<bool>,
+    cells: StoredValue<HashMap<String, PortCell>>,
 }
 
 impl Poller {
@@ -83,6 +97,7 @@ impl Poller {
             since: RwSignal::new(HashMap::new()),
             stuck: RwSignal::new(HashSet::new()),
             visible: RwSignal::new(document_visible()),
+            cells: StoredValue::new(HashMap::new()),
         };
         watch_visibility(poller.visible);
 
@@ -97,14 +112,44 @@ impl Poller {
                 .map(|p| p.id)
                 .chain(deleting.keys().cloned())
                 .collect();
+            // Notify only when the pending set really changed: most port updates
+            // (a MAC filled in, a list refresh) leave it as it was.
             let now = js_sys::Date::now();
-            poller.since.update(|since| {
-                since.retain(|id, _| pending.contains(id));
-                for id in pending {
-                    since.entry(id).or_insert(now);
-                }
+            let next: HashMap<String, f64> = poller.since.with_untracked(|since| {
+                pending.into_iter().map(|id| (id.clone(), since.get(&id).copied().unwrap_or(now))).collect()
             });
-            poller.stuck.update(|stuck| stuck.retain(|id| poller.since.with_untracked(|s| s.contains_key(id))));
+            if poller.since.with_untracked(|since| since != &next) {
+                poller.since.set(next);
+            }
+            let stale = poller.stuck.with_untracked(|stuck| stuck.iter().any(|id| poller.since.with_untracked(|s| !s.contains_key(id))));
+            if stale {
+                poller.stuck.update(|stuck| stuck.retain(|id| poller.since.with_untracked(|s| s.contains_key(id))));
+            }
+        });
+
+        // Push changes into the rows' cells, setting only those that changed.
+        Effect::new(move |_| {
+            let deleting = store.deleting.get();
+            poller.since.with(|since| {
+                poller.stuck.with(|stuck| {
+                    poller.cells.with_value(|cells| {
+                        for (id, cell) in cells {
+                            let s = since.get(id).copied();
+                            if cell.since.get_untracked() != s {
+                                cell.since.set(s);
+                            }
+                            let k = stuck.contains(id);
+                            if cell.stuck.get_untracked() != k {
+                                cell.stuck.set(k);
+                            }
+                            let d = deleting.contains_key(id);
+                            if cell.deleting.get_untracked() != d {
+                                cell.deleting.set(d);
+                            }
+                        }
+                    })
+                })
+            });
         });
 
         let anything_to_poll = Memo::new(move |_| {
@@ -134,13 +179,20 @@ impl Poller {
         poller
     }
 
-    /// Milliseconds since this port was first seen pending.
-    pub fn pending_for(&self, port_id: &str, now: f64) -> Option<f64> {
-        self.since.with(|s| s.get(port_id).map(|t| now - t))
-    }
-
-    pub fn is_stuck(&self, port_id: &str) -> bool {
-        self.stuck.with(|s| s.contains(port_id))
+    /// The signals a port's row reads (made on first use).
+    pub fn cell(&self, port_id: &str, store: &Store) -> PortCell {
+        if let Some(cell) = self.cells.with_value(|c| c.get(port_id).cloned()) {
+            return cell;
+        }
+        let cell = PortCell {
+            since: ArcRwSignal::new(self.since.with_untracked(|s| s.get(port_id).copied())),
+            stuck: ArcRwSignal::new(self.stuck.with_untracked(|s| s.contains(port_id))),
+            deleting: ArcRwSignal::new(store.deleting.with_untracked(|d| d.contains_key(port_id))),
+        };
+        self.cells.update_value(|c| {
+            c.insert(port_id.to_owned(), cell.clone());
+        });
+        cell
     }
 
     /// The user wants to keep waiting for a port given up on.

@@ -20,7 +20,7 @@ test: setup
 	@mkdir -p target && : > target/test-output.log
 	cargo test --locked -p nephele-model -p nephele-cloud 2>&1 | tee -a target/test-output.log
 	cargo test --locked --target wasm32-unknown-unknown --test web 2>&1 | tee -a target/test-output.log
-	trunk build --release
+	$(MAKE) --no-print-directory portal
 	cargo test --locked -p nephele 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "\ntotal: %d passed, %d failed\n", p, f}' target/test-output.log
 
@@ -29,6 +29,7 @@ setup:
 
 portal:
 	trunk build --release
+	bash scripts/precompress dist
 
 cloud:
 	cargo build --locked --profile server -p nephele-cloud

@@ -40,7 +40,8 @@ def main() -> None:
     files = []
     for name in sorted(os.listdir(dist)):
         path = os.path.join(dist, name)
-        if os.path.isfile(path):
+        # .br/.gz are precompressed copies of the same files, not extra downloads.
+        if os.path.isfile(path) and not name.endswith((".br", ".gz")):
             files.append({"file": name, "kind": kind(name), **measure(path)})
     total = {k: sum(f[k] for f in files) for k in ("raw", "gzip", "brotli")}
     stages = [{"file": p, **measure(p)} for p in extras if os.path.isfile(p)]

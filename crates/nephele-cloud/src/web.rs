@@ -124,7 +124,10 @@ async fn serve(State(dist): State<Dist>, uri: Uri, req: Request<Body>) -> Respon
     if is_document {
         return index(&dist.dir).await;
     }
-    let mut res = match ServeDir::new(&dist.dir).oneshot(req).await {
+    // `scripts/precompress` leaves `.br` and `.gz` beside the hashed assets:
+    // served as they are, the best compression costs nothing per request.
+    let files = ServeDir::new(&dist.dir).precompressed_br().precompressed_gzip();
+    let mut res = match files.oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},
     };
@@ -206,6 +209,34 @@ mod tests {
         );
         assert!(connect_origins_from_config("not json").is_empty());
         assert!(connect_origins_from_config(r#"{"identity_url": "/identity/v2.0"}"#).is_empty());
+    }
+
+    #[tokio::test]
+    async fn serves_precompressed_assets_when_the_browser_accepts_them() {
+        let dir = std::env::temp_dir().join(format!("nephele-web-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<html></html>").unwrap();
+        std::fs::write(dir.join("app-0123456789abcdef.js"), "plain").unwrap();
+        std::fs::write(dir.join("app-0123456789abcdef.js.br"), "brotli bytes").unwrap();
+        let get = |accept: &'static str| {
+            let req = Request::builder()
+                .uri("/app-0123456789abcdef.js")
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap();
+            router(&dir).oneshot(req)
+        };
+        let res = get("gzip, deflate, br").await.unwrap();
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"brotli bytes");
+        let res = get("identity").await.unwrap();
+        assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"plain");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

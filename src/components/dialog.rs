@@ -69,6 +69,29 @@ pub fn Dialog(
     }
 }
 
+/// Wire a dialog to the thing it acts on: when there is a target, `reset` the
+/// dialog's state and open it; when the user closes it, `clear` the target,
+/// unless an action is still running (it then finishes in view).
+pub fn open_for(
+    open: RwSignal<bool>,
+    running: RwSignal<bool>,
+    has_target: impl Fn() -> bool + 'static,
+    reset: impl Fn() + 'static,
+    clear: impl Fn() + 'static,
+) {
+    Effect::new(move |_| {
+        if has_target() {
+            reset();
+            open.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && !running.get_untracked() {
+            clear();
+        }
+    });
+}
+
 fn next_id() -> u32 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);

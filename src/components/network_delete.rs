@@ -15,7 +15,7 @@ use nephele_model::port::Port;
 use crate::api::explain::Context;
 use crate::api::ApiError;
 use crate::components::common::FaultView;
-use crate::components::dialog::Dialog;
+use crate::components::dialog::{open_for, Dialog};
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
@@ -131,18 +131,16 @@ pub fn DeleteNetworkDialog(
     let steps = RwSignal::new(Vec::<(String, Step)>::new());
     let error = RwSignal::new(None::<ApiError>);
 
-    Effect::new(move |_| {
-        if target.with(Option::is_some) {
+    open_for(
+        open,
+        running,
+        move || target.with(Option::is_some),
+        move || {
             steps.set(Vec::new());
             error.set(None);
-            open.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && !running.get_untracked() {
-            target.set(None);
-        }
-    });
+        },
+        move || target.set(None),
+    );
 
     let id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
     let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));

@@ -13,7 +13,7 @@ use nephele_model::server::Server;
 
 use crate::api::ApiError;
 use crate::components::common::{CopyButton, FaultView, StatusBadge};
-use crate::components::dialog::Dialog;
+use crate::components::dialog::{open_for, Dialog};
 use crate::components::network_delete::{remove_ports, StepState};
 use crate::state::clock::Clock;
 use crate::state::config::Config;
@@ -150,17 +150,7 @@ pub fn DisconnectDialog(
     let open = RwSignal::new(false);
     let running = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| {
-        if !target.with(Vec::is_empty) {
-            error.set(None);
-            open.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && !running.get_untracked() {
-            target.set(Vec::new());
-        }
-    });
+    open_for(open, running, move || !target.with(Vec::is_empty), move || error.set(None), move || target.set(Vec::new()));
     let describe = move |p: &Port| match &p.device_id {
         Some(d) => format!("port {} ({} on {})", p.id, store.server_label(d), network_name(&store, &p.network_id)),
         None => format!("port {} (on {})", p.id, network_name(&store, &p.network_id)),
@@ -219,18 +209,16 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
     let chosen = RwSignal::new(HashSet::<String>::new());
     let running = RwSignal::new(false);
     let errors = RwSignal::new(Vec::<(String, ApiError)>::new());
-    Effect::new(move |_| {
-        if target.with(Option::is_some) {
+    open_for(
+        open,
+        running,
+        move || target.with(Option::is_some),
+        move || {
             chosen.set(HashSet::new());
             errors.set(Vec::new());
-            open.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && !running.get_untracked() {
-            target.set(None);
-        }
-    });
+        },
+        move || target.set(None),
+    );
     let net_id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
     let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));
     let title = Signal::derive(move || {

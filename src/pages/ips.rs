@@ -11,7 +11,7 @@ use nephele_model::usage;
 use crate::api::explain::Context;
 use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
-use crate::components::dialog::Dialog;
+use crate::components::dialog::{open_for, Dialog};
 use crate::components::network_delete::wait_gone;
 use crate::components::ports::not_connectable;
 use crate::state::config::Config;
@@ -206,19 +206,17 @@ fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl 
     let target = RwSignal::new(String::new());
     let progress = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| {
-        if op.with(Option::is_some) {
+    open_for(
+        open,
+        running,
+        move || op.with(Option::is_some),
+        move || {
             target.set(String::new());
             progress.set(Vec::new());
             error.set(None);
-            open.set(true);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && !running.get_untracked() {
-            op.set(None);
-        }
-    });
+        },
+        move || op.set(None),
+    );
     let ip = move || op.with(|o| match o {
         Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
         None => None,

@@ -36,7 +36,9 @@ cloud:
 
 ## make dev: the local cloud on 8080 and `trunk serve` (live reload) on 8081
 dev: setup cloud
-	@$(CLOUD) --listen $(LISTEN) --seed $(SEED) & cloud=$$!; \
+	@# Trunk proxies the API paths, but the catalog the cloud returns names :8080
+	@# itself, so the cloud also allows the dev origin (CORS).
+	@$(CLOUD) --listen $(LISTEN) --seed $(SEED) --allow-origin http://127.0.0.1:8081 & cloud=$$!; \
 	trap 'kill $$cloud' EXIT; \
 	echo "Portal with live reload: http://127.0.0.1:8081/"; \
 	trunk serve

@@ -305,7 +305,7 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 </fieldset>
-                <p class="hint">"Each server gets one new port on this network. It shows BUILD until the cloud has plugged it in."</p>
+                <p class="hint">"Each server gets one new port on this network. It shows BUILD until the cloud has plugged it in. Ports cost no quota."</p>
             </Show>
             {move || errors.get().into_iter().map(|(server, e)| view! {
                 <p class="muted">{format!("Server {server}:")}</p>

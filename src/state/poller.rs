@@ -104,14 +104,10 @@ impl Poller {
         // Keep `since` in step with what is pending.
         Effect::new(move |_| {
             let deleting = store.deleting.get();
-            let pending: Vec<String> = store
-                .ports
-                .values()
-                .into_iter()
-                .filter(|p| is_pending(p, &deleting))
-                .map(|p| p.id)
-                .chain(deleting.keys().cloned())
-                .collect();
+            // Read in place: with thousands of ports, cloning them all on every
+            // change would dominate the cost of one status update.
+            let pending: Vec<String> =
+                store.ports.ids_where(|p| is_pending(p, &deleting)).into_iter().chain(deleting.keys().cloned()).collect();
             // Notify only when the pending set really changed: most port updates
             // (a MAC filled in, a list refresh) leave it as it was.
             let now = js_sys::Date::now();

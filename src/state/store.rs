@@ -80,6 +80,11 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
         self.rows.with(|rows| rows.iter().map(|r| r.value.get()).collect())
     }
 
+    /// The ids of the objects that match, tracking every row but cloning none.
+    pub fn ids_where(&self, mut keep: impl FnMut(&T) -> bool) -> Vec<String> {
+        self.rows.with(|rows| rows.iter().filter(|r| r.value.with(|v| keep(v))).map(|r| r.id.clone()).collect())
+    }
+
     /// Every object, without tracking.
     pub fn values_untracked(&self) -> Vec<T> {
         self.rows.with_untracked(|rows| rows.iter().map(|r| r.value.get_untracked()).collect())

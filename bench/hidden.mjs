@@ -84,7 +84,8 @@ export async function openHiddenTab({ chromium, url, session, expectRows, port }
       ws.close();
       child.kill();
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium may still be flushing its profile as it exits: retry.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

@@ -33,10 +33,7 @@ async fn signs_in_and_lists_networks_through_the_gateway() {
     Harness::start_at("gateway", &gateway_url, Some(gateway))
         .await
         .run(move |page| async move {
-            page.goto("/networks").await;
-            page.wait_path("/login?next=%2Fnetworks").await;
-            page.sign_in().await;
-            page.wait_path("/networks").await;
+            page.sign_in_at("/networks").await;
             page.wait_text("table.data tbody", "public_network").await;
 
             // The session's endpoints are the gateway's, never the real cloud's.

@@ -283,10 +283,7 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
     Harness::start_at("nginx", &base, Some(cloud))
         .await
         .run(move |page| async move {
-            page.goto("/networks").await;
-            page.wait_path("/login?next=%2Fnetworks").await;
-            page.sign_in().await;
-            page.wait_path("/networks").await;
+            page.sign_in_at("/networks").await;
             page.wait_text("table.data tbody", "public_network").await;
             page.screenshot("nginx-networks").await;
 

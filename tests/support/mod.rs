@@ -533,3 +533,15 @@ impl Page {
         }
     }
 }
+
+impl Page {
+    /// Open `path` without a session, sign in from the login page it redirects
+    /// to, and wait until the portal has brought the user back to `path`.
+    pub async fn sign_in_at(&self, path: &str) {
+        self.goto(path).await;
+        let next: String = path.bytes().map(|b| if b == b'/' { "%2F".to_owned() } else { (b as char).to_string() }).collect();
+        self.wait_path(&format!("/login?next={next}")).await;
+        self.sign_in().await;
+        self.wait_path(path).await;
+    }
+}

@@ -54,7 +54,7 @@ async fn guide_networks_create_connect_and_delete() {
         let building = page.wait_text("main table.data tbody", "BUILD").await;
         assert!(building.contains("(141)") && building.contains("(142)"), "{building}");
         page.axe_check("/networks/2 with ports in BUILD").await;
-        page.screenshots("network-detail-build").await;
+        page.screenshots_of("network-detail-build", Some("main table.data tbody tr .badge.pending")).await;
         page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2").await;
         page.wait_text("#announcer", "is now ACTIVE").await;
 

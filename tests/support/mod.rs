@@ -283,8 +283,19 @@ impl Page {
 
     /// Screenshots at desktop and 390 px wide, light and dark.
     pub async fn screenshots(&self, name: &str) {
+        self.screenshots_of(name, None).await;
+    }
+
+    /// Like [`Page::screenshots`], with the element matching `focus` scrolled into view.
+    pub async fn screenshots_of(&self, name: &str, focus: Option<&str>) {
         for (size, (w, h)) in [("desktop", (1280, 900)), ("mobile", (390, 844))] {
             self.set_size(w, h).await;
+            if let Some(css) = focus {
+                let _ = self
+                    .client
+                    .execute("const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'});", vec![json!(css)])
+                    .await;
+            }
             for dark in [false, true] {
                 self.set_dark(dark).await;
                 let theme = if dark { "dark" } else { "light" };

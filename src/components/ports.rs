@@ -76,10 +76,7 @@ pub fn PortRow(
     // row holds only the reactive pieces that can move (status, MAC, pending).
     let (network_id, device_id, addrs) = port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
     let server = device_id.map(|d| untrack(|| store.server_label(&d))).unwrap_or_else(|| "—".into());
-    let network_name = untrack(|| store.networks.get(&network_id))
-        .map(|n| n.name)
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| network_id.clone());
+    let network_name = untrack(|| store.network_name(&network_id));
     let keep_id = id.clone();
     let select_id = id.clone();
     let label = format!("port {id}");
@@ -152,8 +149,8 @@ pub fn DisconnectDialog(
     let error = RwSignal::new(None::<ApiError>);
     open_for(open, running, move || !target.with(Vec::is_empty), move || error.set(None), move || target.set(Vec::new()));
     let describe = move |p: &Port| match &p.device_id {
-        Some(d) => format!("port {} ({} on {})", p.id, store.server_label(d), network_name(&store, &p.network_id)),
-        None => format!("port {} (on {})", p.id, network_name(&store, &p.network_id)),
+        Some(d) => format!("port {} ({} on {})", p.id, store.server_label(d), store.network_name(&p.network_id)),
+        None => format!("port {} (on {})", p.id, store.network_name(&p.network_id)),
     };
     let title = Signal::derive(move || match target.with(Vec::len) {
         1 => format!("Delete port {}", target.with(|t| t[0].id.clone())),
@@ -194,10 +191,6 @@ pub fn DisconnectDialog(
             {move || error.get().map(|e| view! { <FaultView error=e /> })}
         </Dialog>
     }
-}
-
-fn network_name(store: &Store, id: &str) -> String {
-    store.networks.get(id).map(|n| n.name).filter(|n| !n.is_empty()).map_or_else(|| format!("network {id}"), |n| format!("{n} ({id})"))
 }
 
 /// Pick servers to connect to a network: one port each, shown BUILD → ACTIVE.

@@ -149,7 +149,7 @@ fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback
     };
     let pool = move || {
         let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
-        store.networks.get(&net).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or(net)
+        store.network_name(&net)
     };
     let project = move || ip.with(|i| i.project().map(str::to_owned)).map(|p| store.project_name(&p)).unwrap_or_default();
     let address = move || ip.with(|i| i.floating_ip_address.clone());

@@ -83,7 +83,7 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
         ports
             .into_iter()
             .map(|p| {
-                let net = store.networks.get(&p.network_id).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("network {}", p.network_id));
+                let net = store.network_name(&p.network_id);
                 let addrs = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect::<Vec<_>>().join(", ");
                 let pending = (p.status != "ACTIVE").then(|| format!(" ({})", p.status.to_lowercase()));
                 view! {

@@ -23,10 +23,6 @@ impl Clock {
         Clock { now: RwSignal::new(at) }
     }
 
-    pub fn set(&self, at: f64) {
-        self.now.set(at);
-    }
-
     pub fn now(&self) -> f64 {
         self.now.get()
     }

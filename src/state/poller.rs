@@ -201,10 +201,6 @@ impl Poller {
             s.remove(port_id);
         });
     }
-
-    pub fn is_visible(&self) -> bool {
-        self.visible.get()
-    }
 }
 
 async fn poll_once(store: Store, poller: Poller, announcer: Announcer, give_up_ms: f64) {

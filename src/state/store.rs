@@ -71,10 +71,6 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
         self.rows.get()
     }
 
-    pub fn is_loaded(&self) -> bool {
-        self.updated_at.with(Option::is_some)
-    }
-
     /// Every object, tracking every row.
     pub fn values(&self) -> Vec<T> {
         self.rows.with(|rows| rows.iter().map(|r| r.value.get()).collect())
@@ -261,6 +257,11 @@ impl Store {
             })
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// A network's name, or "network <id>" when it has none or is unknown.
+    pub fn network_name(&self, id: &str) -> String {
+        self.networks.get(id).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("network {id}"))
     }
 
     /// "Server 1 (141)": names repeat, ids do not.

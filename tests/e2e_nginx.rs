@@ -77,7 +77,7 @@ impl Nginx {
             .arg(prefix.join("nginx.conf"))
             .arg("-e")
             .arg(prefix.join("error.log"))
-            .args(["-g", "daemon off;"])
+            .args(["-g", global_directives()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -101,6 +101,14 @@ impl Nginx {
     fn conf(&self) -> String {
         std::fs::read_to_string(self.prefix.join("nginx.conf")).unwrap_or_default()
     }
+}
+
+/// Started as root, nginx's workers would drop to `nobody`/`www-data` and could
+/// not read a checkout inside a private (0700) folder, as `mktemp -d` and CI
+/// make: keep them as the user running the test.
+fn global_directives() -> &'static str {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if root { "daemon off; user root;" } else { "daemon off;" }
 }
 
 fn nginx_bin() -> String {

@@ -13,18 +13,18 @@ use leptos::task::spawn_local;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::api::cloud::Cloud;
 use crate::components::layout::Shell;
 use crate::pages::{
-    ips::FloatingIps, login::Login, network_detail::NetworkDetail, networks::Networks, not_found::NotFound,
-    ports::Ports, quotas::Quotas, servers::Servers,
+    ips::FloatingIps, login::Login, network_detail::NetworkDetail, networks::Networks,
+    not_found::NotFound, ports::Ports, quotas::Quotas, servers::Servers,
 };
-use crate::api::cloud::Cloud;
 use crate::state::clock::Clock;
 use crate::state::config::{Config, ConfigState};
-use crate::state::poller::Poller;
-use crate::state::store::Store;
 use crate::state::notify::{Announcer, LiveRegion};
+use crate::state::poller::Poller;
 use crate::state::session::SessionContext;
+use crate::state::store::Store;
 
 #[component]
 pub fn App() -> impl IntoView {

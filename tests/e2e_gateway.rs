@@ -42,7 +42,8 @@ async fn signs_in_and_lists_networks_through_the_gateway() {
                 .execute("return sessionStorage.getItem('nephele.session');", vec![])
                 .await
                 .expect("read session");
-            let session: serde_json::Value = serde_json::from_str(stored.as_str().expect("a session")).expect("json");
+            let session: serde_json::Value =
+                serde_json::from_str(stored.as_str().expect("a session")).expect("json");
             for key in ["network", "compute", "account"] {
                 let url = session["endpoints"][key].as_str().unwrap_or_default();
                 assert!(url.starts_with(&page.base), "{key} endpoint {url} is not on the gateway");

@@ -11,7 +11,10 @@ use std::time::Duration;
 use support::{Harness, Page};
 
 fn options(build_delay_ms: u64) -> nephele_cloud::Options {
-    nephele_cloud::Options { build_delay: Duration::from_millis(build_delay_ms), ..Default::default() }
+    nephele_cloud::Options {
+        build_delay: Duration::from_millis(build_delay_ms),
+        ..Default::default()
+    }
 }
 
 /// Create "My Private Net" from the networks page and open it.
@@ -100,45 +103,64 @@ async fn guide_networks_create_connect_and_delete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poller_sends_one_request_per_tick_none_when_hidden_or_idle() {
     // Ports stay in BUILD for 9 s: long enough to watch the poller at work.
-    Harness::start_with("poller", options(9000)).await.run(|page| async move {
-        page.goto("/networks").await;
-        page.sign_in().await;
-        page.wait_text("table.data tbody", "public_network").await;
-        create_private_net(&page).await;
-        connect_both_servers(&page).await;
-        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.pending').length === 2").await;
+    Harness::start_with("poller", options(9000))
+        .await
+        .run(|page| async move {
+            page.goto("/networks").await;
+            page.sign_in().await;
+            page.wait_text("table.data tbody", "public_network").await;
+            create_private_net(&page).await;
+            connect_both_servers(&page).await;
+            page.wait_js(
+                "document.querySelectorAll('main table.data tbody tr .badge.pending').length === 2",
+            )
+            .await;
 
-        // Two ports pending: at most one port request per one-second tick.
-        let before = page.port_requests().await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let polled = page.port_requests().await - before;
-        assert!((1..=4).contains(&polled), "{polled} port requests in 3 s with 2 pending (interval 1 s)");
+            // Two ports pending: at most one port request per one-second tick.
+            let before = page.port_requests().await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let polled = page.port_requests().await - before;
+            assert!(
+                (1..=4).contains(&polled),
+                "{polled} port requests in 3 s with 2 pending (interval 1 s)"
+            );
 
-        // A reload finds the pending ports in the list and keeps following them.
-        page.client.refresh().await.expect("reload");
-        page.wait_text("main table.data tbody", "BUILD").await;
+            // A reload finds the pending ports in the list and keeps following them.
+            page.client.refresh().await.expect("reload");
+            page.wait_text("main table.data tbody", "BUILD").await;
 
-        // Hidden tab: no requests at all.
-        let main = page.client.window().await.expect("current window");
-        let other = page.client.new_window(true).await.expect("open a tab");
-        page.client.switch_to_window(other.handle).await.expect("switch tab");
-        page.client.goto("about:blank").await.expect("blank tab");
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let hidden_before = page.port_requests().await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        assert_eq!(page.port_requests().await, hidden_before, "the poller polled while its tab was hidden");
+            // Hidden tab: no requests at all.
+            let main = page.client.window().await.expect("current window");
+            let other = page.client.new_window(true).await.expect("open a tab");
+            page.client.switch_to_window(other.handle).await.expect("switch tab");
+            page.client.goto("about:blank").await.expect("blank tab");
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let hidden_before = page.port_requests().await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            assert_eq!(
+                page.port_requests().await,
+                hidden_before,
+                "the poller polled while its tab was hidden"
+            );
 
-        // Visible again: polling resumes and the ports turn ACTIVE.
-        page.client.close_window().await.expect("close tab");
-        page.client.switch_to_window(main).await.expect("back to the portal");
-        page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2").await;
-        assert!(page.port_requests().await > hidden_before, "polling did not resume");
+            // Visible again: polling resumes and the ports turn ACTIVE.
+            page.client.close_window().await.expect("close tab");
+            page.client.switch_to_window(main).await.expect("back to the portal");
+            page.wait_js(
+                "document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2",
+            )
+            .await;
+            assert!(page.port_requests().await > hidden_before, "polling did not resume");
 
-        // Nothing pending: no requests.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let idle_before = page.port_requests().await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        assert_eq!(page.port_requests().await, idle_before, "the poller polled with nothing pending");
-    })
-    .await;
+            // Nothing pending: no requests.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let idle_before = page.port_requests().await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            assert_eq!(
+                page.port_requests().await,
+                idle_before,
+                "the poller polled with nothing pending"
+            );
+        })
+        .await;
 }

@@ -54,11 +54,13 @@ impl Nginx {
     /// Fill deploy/nginx.conf.in for `dist` and `cloud` (host:port) and start nginx.
     async fn start(tag: &str, dist: &Path, cloud: &str) -> Nginx {
         let port = free_loopback_port();
-        let prefix = repo_root().join(format!("target/nginx-e2e/{tag}-{}-{port}", std::process::id()));
+        let prefix =
+            repo_root().join(format!("target/nginx-e2e/{tag}-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&prefix);
         std::fs::create_dir_all(&prefix).expect("nginx prefix");
         let csp = nephele_cloud::web::csp_for_dist(dist).expect("CSP for dist");
-        let template = std::fs::read_to_string(repo_root().join("deploy/nginx.conf.in")).expect("template");
+        let template =
+            std::fs::read_to_string(repo_root().join("deploy/nginx.conf.in")).expect("template");
         let conf = template
             .replace("@PREFIX@", &prefix.display().to_string())
             .replace("@LOGDIR@", &prefix.display().to_string())
@@ -66,8 +68,15 @@ impl Nginx {
             .replace("@DIST@", &dist.display().to_string())
             .replace("@CLOUD@", cloud)
             .replace("@CSP@", &csp);
-        let left = conf.split('@').skip(1).find(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
-        assert!(left.is_none(), "placeholder @{}@ left in the nginx config", left.unwrap_or_default());
+        let left = conf
+            .split('@')
+            .skip(1)
+            .find(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        assert!(
+            left.is_none(),
+            "placeholder @{}@ left in the nginx config",
+            left.unwrap_or_default()
+        );
         std::fs::write(prefix.join("nginx.conf"), &conf).expect("write nginx.conf");
         let nginx = nginx_bin();
         let child = Command::new(&nginx)
@@ -81,7 +90,9 @@ impl Nginx {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{nginx} runs (apt-get install nginx; make test installs it): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("{nginx} runs (apt-get install nginx; make test installs it): {e}")
+            });
         let mut server = Nginx { base: format!("http://127.0.0.1:{port}"), prefix, child };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -89,7 +100,8 @@ impl Nginx {
                 break;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                let log = std::fs::read_to_string(server.prefix.join("error.log")).unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(server.prefix.join("error.log")).unwrap_or_default();
                 panic!("nginx exited ({status}):\n{log}");
             }
             assert!(Instant::now() < deadline, "nginx did not listen on {port}");
@@ -108,7 +120,11 @@ impl Nginx {
 /// make: keep them as the user running the test.
 fn global_directives() -> &'static str {
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if root { "daemon off; user root;" } else { "daemon off;" }
+    if root {
+        "daemon off; user root;"
+    } else {
+        "daemon off;"
+    }
 }
 
 fn nginx_bin() -> String {
@@ -137,7 +153,13 @@ impl Answer {
     }
 }
 
-async fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+async fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let addr = base.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -151,7 +173,10 @@ async fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)], bo
     req.push_str(body);
     s.write_all(req.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut raw)).await.expect("answer in time").expect("read");
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut raw))
+        .await
+        .expect("answer in time")
+        .expect("read");
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut body = raw[split + 4..].to_vec();
@@ -161,7 +186,9 @@ async fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)], bo
         .skip(1)
         .filter_map(|l| l.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())))
         .collect();
-    let chunked = headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
         body = dechunk(&body);
     }
@@ -172,7 +199,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..eol]).into_owned();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).expect("chunk size");
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .expect("chunk size");
         if size == 0 {
             break;
         }
@@ -218,10 +246,19 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
     index.has("Cache-Control", "no-cache");
     index.has("Content-Encoding", "gzip");
     let csp = index.header("Content-Security-Policy").expect("CSP").to_owned();
-    for part in ["script-src 'self' 'wasm-unsafe-eval' 'sha256-", "connect-src 'self';", "frame-ancestors 'none'", "default-src 'none'"] {
+    for part in [
+        "script-src 'self' 'wasm-unsafe-eval' 'sha256-",
+        "connect-src 'self';",
+        "frame-ancestors 'none'",
+        "default-src 'none'",
+    ] {
         assert!(csp.contains(part), "CSP lacks {part}: {csp}");
     }
-    assert_eq!(csp, nephele_cloud::web::csp_for_dist(&dist).expect("csp"), "the CSP is computed from dist/");
+    assert_eq!(
+        csp,
+        nephele_cloud::web::csp_for_dist(&dist).expect("csp"),
+        "the CSP is computed from dist/"
+    );
     index.has("X-Content-Type-Options", "nosniff");
     index.has("Referrer-Policy", "no-referrer");
     index.has("X-Frame-Options", "DENY");
@@ -246,7 +283,14 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
 
     // An API call: the cloud's answer, its catalog pointed back at nginx, one CSP.
     let body = format!(r#"{{"auth": {{"token": {{"id": "{}"}}}}}}"#, demo_token());
-    let t = http(&base, "POST", "/identity/v2.0/tokens", &[("Content-Type", "application/json")], &body).await;
+    let t = http(
+        &base,
+        "POST",
+        "/identity/v2.0/tokens",
+        &[("Content-Type", "application/json")],
+        &body,
+    )
+    .await;
     print_headers("POST /identity/v2.0/tokens", &t);
     assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
     t.has("Content-Type", "application/json");
@@ -259,14 +303,28 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
         assert!(url.starts_with(&format!("{base}/")), "catalog URL {url} does not point at nginx");
     }
     // A body over the limit: refused by nginx with a Synnefo-shaped fault, the cloud never asked.
-    let big = http(&base, "PUT", "/network/v2.0/networks/1", &[("Content-Length", "2097152"), ("Content-Type", "application/json")], "").await;
+    let big = http(
+        &base,
+        "PUT",
+        "/network/v2.0/networks/1",
+        &[("Content-Length", "2097152"), ("Content-Type", "application/json")],
+        "",
+    )
+    .await;
     assert_eq!(big.status, 413, "{}", big.head);
     let fault: serde_json::Value = serde_json::from_slice(&big.body).expect("a JSON fault");
     assert_eq!(fault["requestEntityTooLarge"]["code"], 413, "{fault}");
     big.has("Content-Type", "application/json");
 
     // The token may travel in the query (Synnefo allows it): it never reaches the access log.
-    let q = http(&base, "GET", &format!("/network/v2.0/networks?X-Auth-Token={}", demo_token()), &[], "").await;
+    let q = http(
+        &base,
+        "GET",
+        &format!("/network/v2.0/networks?X-Auth-Token={}", demo_token()),
+        &[],
+        "",
+    )
+    .await;
     print_headers("GET /network/v2.0/networks", &q);
     assert_eq!(q.status, 200);
     let access_log = nginx.prefix.join("access.log");
@@ -283,7 +341,10 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
 
     // Missing and malformed config.json: a clear message on the login page.
     let no_config = dist_snapshot("nginx-no-config", Some(None));
-    let bad_config = dist_snapshot("nginx-bad-config", Some(Some("{\"identity_url\": \"/identity/v2.0\", \"poll\": ")));
+    let bad_config = dist_snapshot(
+        "nginx-bad-config",
+        Some(Some("{\"identity_url\": \"/identity/v2.0\", \"poll\": ")),
+    );
     let nginx_missing = Nginx::start("missing", &no_config, &cloud_addr).await;
     let nginx_bad = Nginx::start("malformed", &bad_config, &cloud_addr).await;
     let (missing_base, bad_base) = (nginx_missing.base.clone(), nginx_bad.base.clone());

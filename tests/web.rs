@@ -112,7 +112,11 @@ async fn login_form_sends_trimmed_credentials() {
     tick().await;
     assert_eq!(
         f.sent.get_untracked(),
-        vec![Credentials { identity_url: "/identity/v2.0".into(), token: "tok-123".into(), remember: true }]
+        vec![Credentials {
+            identity_url: "/identity/v2.0".into(),
+            token: "tok-123".into(),
+            remember: true
+        }]
     );
     assert_eq!(text(&f.root, "[role=alert]"), None);
 }
@@ -138,12 +142,19 @@ async fn login_form_follows_busy_and_error_signals() {
 async fn login_form_offers_configured_clouds() {
     let f = mount_form("https://b.example.org/identity/v2.0");
     f.clouds.set(vec![
-        CloudChoice { name: "Cloud A".into(), identity_url: "https://a.example.org/identity/v2.0".into() },
-        CloudChoice { name: "Cloud B".into(), identity_url: "https://b.example.org/identity/v2.0".into() },
+        CloudChoice {
+            name: "Cloud A".into(),
+            identity_url: "https://a.example.org/identity/v2.0".into(),
+        },
+        CloudChoice {
+            name: "Cloud B".into(),
+            identity_url: "https://b.example.org/identity/v2.0".into(),
+        },
     ]);
     tick().await;
     assert!(f.root.query_selector("#identity-url").unwrap().is_none());
-    let select: web_sys::HtmlSelectElement = f.root.query_selector("#cloud").unwrap().unwrap().unchecked_into();
+    let select: web_sys::HtmlSelectElement =
+        f.root.query_selector("#cloud").unwrap().unwrap().unchecked_into();
     assert_eq!(select.options().length(), 2);
     assert_eq!(select.value(), "https://b.example.org/identity/v2.0");
 }
@@ -237,11 +248,23 @@ async fn one_port_status_change_touches_one_row() {
     assert_eq!(touched.len(), 1, "rows touched: {touched:?}");
     assert!(touched[0].starts_with("11"), "rows touched: {touched:?}");
     let badges: Vec<String> = (0..3)
-        .map(|i| root.query_selector_all("tbody tr .badge").unwrap().get(i).unwrap().text_content().unwrap())
+        .map(|i| {
+            root.query_selector_all("tbody tr .badge")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
         .collect();
     assert!(badges[0].starts_with("ACTIVE") && badges[1].starts_with("BUILD"), "{badges:?}");
     // Row 12's element is the same one: nothing was re-created.
-    assert!(root.query_selector_all("tbody tr").unwrap().get(1).unwrap().is_same_node(Some(&row12)));
+    assert!(root
+        .query_selector_all("tbody tr")
+        .unwrap()
+        .get(1)
+        .unwrap()
+        .is_same_node(Some(&row12)));
 }
 
 #[wasm_bindgen_test]
@@ -249,7 +272,8 @@ async fn status_badge_follows_its_signal() {
     let root = container();
     let status = RwSignal::new("BUILD".to_owned());
     let pending = RwSignal::new(Some(3_400.0));
-    let _handle = mount_to(root.clone(), move || view! { <StatusBadge status=status pending_for=pending /> });
+    let _handle =
+        mount_to(root.clone(), move || view! { <StatusBadge status=status pending_for=pending /> });
     let badge = root.query_selector(".badge").unwrap().unwrap();
     assert_eq!(badge.class_name(), "badge pending");
     assert!(root.query_selector(".spinner").unwrap().is_some());
@@ -279,15 +303,20 @@ async fn confirmation_dialog_confirms_and_closes() {
             </Dialog>
         }
     });
-    let dialog: web_sys::HtmlDialogElement = root.query_selector("dialog").unwrap().unwrap().unchecked_into();
+    let dialog: web_sys::HtmlDialogElement =
+        root.query_selector("dialog").unwrap().unwrap().unchecked_into();
     assert!(!dialog.open());
     open.set(true);
     tick().await;
     assert!(dialog.open(), "showModal was not called");
     let title_id = dialog.get_attribute("aria-labelledby").unwrap();
-    assert_eq!(document().get_element_by_id(&title_id).unwrap().text_content().unwrap(), "Delete port 11");
+    assert_eq!(
+        document().get_element_by_id(&title_id).unwrap().text_content().unwrap(),
+        "Delete port 11"
+    );
     // Enter in the dialog submits its form, like the confirm button.
-    let form: web_sys::HtmlFormElement = dialog.query_selector("form").unwrap().unwrap().unchecked_into();
+    let form: web_sys::HtmlFormElement =
+        dialog.query_selector("form").unwrap().unwrap().unchecked_into();
     form.request_submit().unwrap();
     tick().await;
     assert_eq!(confirmed.get_untracked(), 1);
@@ -340,7 +369,10 @@ async fn create_network_form_validates_before_sending() {
     type_into(&f.root, "#net-cidr", "10.0.0.1/24");
     click(&f.root, "button[type=submit]");
     tick().await;
-    assert_eq!(text(&f.root, "[role=alert]").as_deref(), Some("10.0.0.1/24 has host bits set: the subnet starts at 10.0.0.0/24."));
+    assert_eq!(
+        text(&f.root, "[role=alert]").as_deref(),
+        Some("10.0.0.1/24 has host bits set: the subnet starts at 10.0.0.0/24.")
+    );
     type_into(&f.root, "#net-cidr", "banana");
     click(&f.root, "button[type=submit]");
     tick().await;
@@ -352,7 +384,10 @@ async fn create_network_form_validates_before_sending() {
     tick().await;
     let sent = f.sent.get_untracked();
     assert_eq!(sent.len(), 1);
-    assert_eq!((sent[0].name.as_str(), sent[0].project.as_deref()), ("My Private Net", Some("u-1")));
+    assert_eq!(
+        (sent[0].name.as_str(), sent[0].project.as_deref()),
+        ("My Private Net", Some("u-1"))
+    );
     assert_eq!(sent[0].subnet.as_ref().unwrap().cidr, "10.0.0.0/24");
     assert!(text(&f.root, "[role=alert]").is_none());
 }
@@ -362,7 +397,13 @@ async fn create_network_form_explains_when_no_project_has_quota() {
     let f = mount_network_form();
     tick().await;
     let hint = f.root.query_selector(".hint:last-of-type").unwrap();
-    assert!(f.root.text_content().unwrap().contains("Private networks: 5 left in this project → 4 after this."), "{hint:?}");
+    assert!(
+        f.root
+            .text_content()
+            .unwrap()
+            .contains("Private networks: 5 left in this project → 4 after this."),
+        "{hint:?}"
+    );
     let lab = f.root.query_selector("#net-project option[value='p-2']").unwrap().unwrap();
     assert!(lab.has_attribute("disabled"));
     assert!(lab.text_content().unwrap().contains("no private networks left"));
@@ -372,7 +413,9 @@ async fn create_network_form_explains_when_no_project_has_quota() {
     let button = f.root.query_selector("button[type=submit]").unwrap().unwrap();
     assert!(button.has_attribute("disabled"));
     assert_eq!(button.get_attribute("aria-describedby").as_deref(), Some("net-quota-reason"));
-    assert!(text(&f.root, "#net-quota-reason").unwrap().contains("None of your projects has private networks left"));
+    assert!(text(&f.root, "#net-quota-reason")
+        .unwrap()
+        .contains("None of your projects has private networks left"));
     type_into(&f.root, "#net-name", "x");
     click(&f.root, "button[type=submit]");
     tick().await;

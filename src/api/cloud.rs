@@ -81,7 +81,12 @@ impl Cloud {
     }
 
     /// A write: sent once, never retried (a retry could act twice).
-    async fn write<B: Serialize, T: DeserializeOwned>(&self, method: Method, url: String, body: Option<&B>) -> Result<T, ApiError> {
+    async fn write<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
         let token = self.session()?.token;
         self.check(send(method, &url, Some(&token), body).await)
     }
@@ -111,7 +116,8 @@ impl Cloud {
     }
 
     pub async fn network(&self, id: &str) -> Result<Network, ApiError> {
-        let one: NetworkEnvelope = self.get(self.network_url(&format!("/networks/{}", seg(id)))?).await?;
+        let one: NetworkEnvelope =
+            self.get(self.network_url(&format!("/networks/{}", seg(id)))?).await?;
         Ok(one.network)
     }
 
@@ -123,8 +129,13 @@ impl Cloud {
         if let Some(project) = &new.project {
             network["project"] = json!(project);
         }
-        let created: NetworkEnvelope =
-            self.write(Method::POST, self.network_url("/networks")?, Some(&json!({ "network": network }))).await?;
+        let created: NetworkEnvelope = self
+            .write(
+                Method::POST,
+                self.network_url("/networks")?,
+                Some(&json!({ "network": network })),
+            )
+            .await?;
         let mut network = created.network;
         if let Some(subnet) = &new.subnet {
             match self.create_subnet(&network.id, subnet).await {
@@ -140,8 +151,9 @@ impl Cloud {
 
     pub async fn rename_network(&self, id: &str, name: &str) -> Result<Network, ApiError> {
         let body = json!({"network": {"name": name}});
-        let one: NetworkEnvelope =
-            self.write(Method::PUT, self.network_url(&format!("/networks/{}", seg(id)))?, Some(&body)).await?;
+        let one: NetworkEnvelope = self
+            .write(Method::PUT, self.network_url(&format!("/networks/{}", seg(id)))?, Some(&body))
+            .await?;
         Ok(one.network)
     }
 
@@ -156,15 +168,20 @@ impl Cloud {
         Ok(list.subnets)
     }
 
-    pub async fn create_subnet(&self, network_id: &str, new: &NewSubnet) -> Result<Subnet, ApiError> {
+    pub async fn create_subnet(
+        &self,
+        network_id: &str,
+        new: &NewSubnet,
+    ) -> Result<Subnet, ApiError> {
         let mut subnet = json!({"network_id": network_id, "cidr": new.cidr, "ip_version": 4, "enable_dhcp": new.dhcp});
         match &new.gateway {
             None => {}
             Some(None) => subnet["gateway_ip"] = Value::Null,
             Some(Some(ip)) => subnet["gateway_ip"] = json!(ip),
         }
-        let one: SubnetEnvelope =
-            self.write(Method::POST, self.network_url("/subnets")?, Some(&json!({ "subnet": subnet }))).await?;
+        let one: SubnetEnvelope = self
+            .write(Method::POST, self.network_url("/subnets")?, Some(&json!({ "subnet": subnet })))
+            .await?;
         Ok(one.subnet)
     }
 
@@ -182,13 +199,19 @@ impl Cloud {
 
     /// Connect a server to a network (or attach a floating IP: `ip_address` on
     /// the IP's network). The port starts in BUILD.
-    pub async fn create_port(&self, network_id: &str, device_id: &str, ip_address: Option<&str>) -> Result<Port, ApiError> {
+    pub async fn create_port(
+        &self,
+        network_id: &str,
+        device_id: &str,
+        ip_address: Option<&str>,
+    ) -> Result<Port, ApiError> {
         let mut port = json!({"network_id": network_id, "device_id": device_id});
         if let Some(ip) = ip_address {
             port["fixed_ips"] = json!([{ "ip_address": ip }]);
         }
-        let one: PortEnvelope =
-            self.write(Method::POST, self.network_url("/ports")?, Some(&json!({ "port": port }))).await?;
+        let one: PortEnvelope = self
+            .write(Method::POST, self.network_url("/ports")?, Some(&json!({ "port": port })))
+            .await?;
         Ok(one.port)
     }
 
@@ -204,13 +227,22 @@ impl Cloud {
         Ok(list.floatingips)
     }
 
-    pub async fn reserve_floating_ip(&self, network_id: &str, project: Option<&str>) -> Result<FloatingIp, ApiError> {
+    pub async fn reserve_floating_ip(
+        &self,
+        network_id: &str,
+        project: Option<&str>,
+    ) -> Result<FloatingIp, ApiError> {
         let mut ip = json!({"floating_network_id": network_id});
         if let Some(project) = project {
             ip["project"] = json!(project);
         }
-        let one: FloatingIpEnvelope =
-            self.write(Method::POST, self.network_url("/floatingips")?, Some(&json!({ "floatingip": ip }))).await?;
+        let one: FloatingIpEnvelope = self
+            .write(
+                Method::POST,
+                self.network_url("/floatingips")?,
+                Some(&json!({ "floatingip": ip })),
+            )
+            .await?;
         Ok(one.floatingip)
     }
 
@@ -254,7 +286,9 @@ pub fn is_transient(e: &ApiError) -> bool {
 pub fn seg(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -274,9 +308,17 @@ mod tests {
 
     #[test]
     fn only_transient_failures_are_retried() {
-        let fault = |status| ApiError::Fault { path: "/p".into(), status, fault: Fault::conflict("x") };
-        assert!(is_transient(&ApiError::Unreachable { path: "/p".into(), reason: "offline".into() }));
-        assert!(is_transient(&ApiError::Status { path: "/p".into(), status: 502, body: String::new() }));
+        let fault =
+            |status| ApiError::Fault { path: "/p".into(), status, fault: Fault::conflict("x") };
+        assert!(is_transient(&ApiError::Unreachable {
+            path: "/p".into(),
+            reason: "offline".into()
+        }));
+        assert!(is_transient(&ApiError::Status {
+            path: "/p".into(),
+            status: 502,
+            body: String::new()
+        }));
         assert!(is_transient(&fault(503)));
         assert!(!is_transient(&fault(409)));
         assert!(!is_transient(&ApiError::Timeout { path: "/p".into() }));

@@ -39,7 +39,8 @@ fn quoted(message: &str) -> Option<&str> {
 pub fn over_limit_numbers(details: &str) -> Option<(i64, i64)> {
     let number_after = |key: &str| -> Option<i64> {
         let rest = &details[details.find(key)? + key.len()..];
-        let digits: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+        let digits: String =
+            rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
         digits.parse().ok()
     };
     Some((number_after("Available:")?, number_after("Requested:")?))
@@ -59,10 +60,16 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
             return say("Could not reach the cloud.", Some("Check your connection and try again."));
         }
         ApiError::Timeout { .. } => {
-            return say("The cloud did not answer in time.", Some("Try again in a moment; the list shows what really happened."));
+            return say(
+                "The cloud did not answer in time.",
+                Some("Try again in a moment; the list shows what really happened."),
+            );
         }
         ApiError::Decode { .. } => {
-            return say("The cloud sent an answer this portal cannot read.", Some("Try again; if it persists, tell your cloud's operators."));
+            return say(
+                "The cloud sent an answer this portal cannot read.",
+                Some("Try again; if it persists, tell your cloud's operators."),
+            );
         }
         ApiError::Cancelled => return say("The request was cancelled.", None),
         ApiError::Status { status, .. } => (*status, None),
@@ -194,7 +201,10 @@ mod tests {
         let ctx = Context { floating_ip_limit: Some(3), ..Context::default() };
         let x = explain(&e, &ctx);
         assert_eq!(x.summary, "You have used all 3 of your floating IPs.");
-        assert_eq!(x.next_step.as_deref(), Some("Release one you no longer need, or ask for more quota."));
+        assert_eq!(
+            x.next_step.as_deref(),
+            Some("Release one you no longer need, or ask for more quota.")
+        );
         assert_eq!(summary(&e), "You have no floating IPs left in your quota.");
     }
 
@@ -204,9 +214,17 @@ mod tests {
             "Limit for resource 'Private Network' exceeded for your account. Available: 0, Requested: 1");
         let ctx = Context { network_limit: Some(5), ..Context::default() };
         assert_eq!(explain(&e, &ctx).summary, "You have used all 5 of your private networks.");
-        let e = fault(FaultKind::OverLimit, "Unsupported network size", "Netmask must be in range: [22, 29]");
+        let e = fault(
+            FaultKind::OverLimit,
+            "Unsupported network size",
+            "Netmask must be in range: [22, 29]",
+        );
         assert!(summary(&e).contains("Netmask must be in range: [22, 29]"));
-        let e = fault(FaultKind::OverLimit, "x", "Limit for resource 'CPU' exceeded for your account. Available: 2, Requested: 4");
+        let e = fault(
+            FaultKind::OverLimit,
+            "x",
+            "Limit for resource 'CPU' exceeded for your account. Available: 2, Requested: 4",
+        );
         assert_eq!(summary(&e), "This needs 4 more than your quota allows (2 left).");
     }
 
@@ -216,44 +234,123 @@ mod tests {
             summary(&fault(FaultKind::Conflict, "IP address '192.168.3.5' is already in use", "")),
             "192.168.3.5 is already attached to a server."
         );
-        let e = fault(FaultKind::Conflict, "Cannot delete network. There are ports still configured on network network 2", "");
-        let ctx = Context { blockers: vec!["port 11 (server 141)".into(), "port 12 (server 142)".into()], ..Context::default() };
-        assert_eq!(explain(&e, &ctx).summary, "This network is still in use by port 11 (server 141), port 12 (server 142).");
-        assert_eq!(summary(&fault(FaultKind::Conflict, "Cannot delete netowrk. Network has allocated floating IPs.", "")),
-            "Floating IPs are still reserved from this network.");
-        assert_eq!(summary(&fault(FaultKind::Conflict, "IP '8' is used by server '141'", "")), "This floating IP is still attached.");
-        assert_eq!(summary(&fault(FaultKind::Conflict, "No more IP addresses available on network 1", "")),
-            "There are no free addresses left on that network.");
-        assert_eq!(summary(&fault(FaultKind::Conflict, "Cannot allocate a floating IP address.", "")),
-            "There are no free addresses left on that network.");
-        assert_eq!(summary(&fault(FaultKind::BuildInProgress, "Server '9' is being built.", "")), "The server is still being built.");
+        let e = fault(
+            FaultKind::Conflict,
+            "Cannot delete network. There are ports still configured on network network 2",
+            "",
+        );
+        let ctx = Context {
+            blockers: vec!["port 11 (server 141)".into(), "port 12 (server 142)".into()],
+            ..Context::default()
+        };
+        assert_eq!(
+            explain(&e, &ctx).summary,
+            "This network is still in use by port 11 (server 141), port 12 (server 142)."
+        );
+        assert_eq!(
+            summary(&fault(
+                FaultKind::Conflict,
+                "Cannot delete netowrk. Network has allocated floating IPs.",
+                ""
+            )),
+            "Floating IPs are still reserved from this network."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::Conflict, "IP '8' is used by server '141'", "")),
+            "This floating IP is still attached."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::Conflict, "No more IP addresses available on network 1", "")),
+            "There are no free addresses left on that network."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::Conflict, "Cannot allocate a floating IP address.", "")),
+            "There are no free addresses left on that network."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::BuildInProgress, "Server '9' is being built.", "")),
+            "The server is still being built."
+        );
     }
 
     #[test]
     fn forbidden_and_bad_requests() {
-        assert!(summary(&fault(FaultKind::Forbidden, "Cannot delete the public network.", "")).starts_with("Public networks belong to the cloud"));
-        assert_eq!(summary(&fault(FaultKind::Forbidden, "Cannot create network of type 'CUSTOM'.", "")),
-            "This cloud does not let tenants create CUSTOM networks.");
-        assert!(summary(&fault(FaultKind::Forbidden, "Cannot disconnect from public network.", "")).contains("made by the cloud"));
-        assert_eq!(summary(&fault(FaultKind::BadRequest, "Cannot perform 'CONNECT' action while there is a pending 'CONNECT'.", "")),
-            "The server is busy with another connection change.");
-        assert_eq!(summary(&fault(FaultKind::BadRequest, "User u not in project p", "")), "You are not a member of that project.");
-        assert_eq!(summary(&fault(FaultKind::BadRequest, "Invalid network type 'X'", "")), "The cloud refused the request: Invalid network type 'X'");
-        assert!(summary(&fault(FaultKind::BadRequest, "Cannot create subnet in network 2, VMs are already connected to this network", "")).contains("before any server"));
+        assert!(summary(&fault(FaultKind::Forbidden, "Cannot delete the public network.", ""))
+            .starts_with("Public networks belong to the cloud"));
+        assert_eq!(
+            summary(&fault(FaultKind::Forbidden, "Cannot create network of type 'CUSTOM'.", "")),
+            "This cloud does not let tenants create CUSTOM networks."
+        );
+        assert!(summary(&fault(
+            FaultKind::Forbidden,
+            "Cannot disconnect from public network.",
+            ""
+        ))
+        .contains("made by the cloud"));
+        assert_eq!(
+            summary(&fault(
+                FaultKind::BadRequest,
+                "Cannot perform 'CONNECT' action while there is a pending 'CONNECT'.",
+                ""
+            )),
+            "The server is busy with another connection change."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::BadRequest, "User u not in project p", "")),
+            "You are not a member of that project."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::BadRequest, "Invalid network type 'X'", "")),
+            "The cloud refused the request: Invalid network type 'X'"
+        );
+        assert!(summary(&fault(
+            FaultKind::BadRequest,
+            "Cannot create subnet in network 2, VMs are already connected to this network",
+            ""
+        ))
+        .contains("before any server"));
     }
 
     #[test]
     fn everything_else() {
-        assert_eq!(summary(&fault(FaultKind::Unauthorized, "Invalid token", "")), "Your session has ended.");
-        assert!(summary(&fault(FaultKind::ItemNotFound, "Network 9 not found.", "")).starts_with("This does not exist"));
-        assert_eq!(summary(&fault(FaultKind::NotImplemented, "Updating a floating IP is not supported.", "")),
-            "This cloud does not support that operation.");
-        assert_eq!(summary(&fault(FaultKind::ServiceUnavailable, "Failed to allocate resources for network.", "")),
-            "The cloud has no capacity for this right now.");
-        assert_eq!(summary(&fault(FaultKind::InternalServerError, "Unexpected error", "")), "The cloud had a problem (500).");
-        assert_eq!(summary(&ApiError::Unreachable { path: "/p".into(), reason: "x".into() }), "Could not reach the cloud.");
-        assert_eq!(summary(&ApiError::Timeout { path: "/p".into() }), "The cloud did not answer in time.");
-        assert_eq!(summary(&ApiError::Status { path: "/p".into(), status: 502, body: String::new() }), "The cloud had a problem (502).");
+        assert_eq!(
+            summary(&fault(FaultKind::Unauthorized, "Invalid token", "")),
+            "Your session has ended."
+        );
+        assert!(summary(&fault(FaultKind::ItemNotFound, "Network 9 not found.", ""))
+            .starts_with("This does not exist"));
+        assert_eq!(
+            summary(&fault(
+                FaultKind::NotImplemented,
+                "Updating a floating IP is not supported.",
+                ""
+            )),
+            "This cloud does not support that operation."
+        );
+        assert_eq!(
+            summary(&fault(
+                FaultKind::ServiceUnavailable,
+                "Failed to allocate resources for network.",
+                ""
+            )),
+            "The cloud has no capacity for this right now."
+        );
+        assert_eq!(
+            summary(&fault(FaultKind::InternalServerError, "Unexpected error", "")),
+            "The cloud had a problem (500)."
+        );
+        assert_eq!(
+            summary(&ApiError::Unreachable { path: "/p".into(), reason: "x".into() }),
+            "Could not reach the cloud."
+        );
+        assert_eq!(
+            summary(&ApiError::Timeout { path: "/p".into() }),
+            "The cloud did not answer in time."
+        );
+        assert_eq!(
+            summary(&ApiError::Status { path: "/p".into(), status: 502, body: String::new() }),
+            "The cloud had a problem (502)."
+        );
         let conflict = fault(FaultKind::Conflict, "Something new", "");
         assert!(summary(&conflict).contains("Something new"));
     }

@@ -8,6 +8,7 @@ use super::{send, ApiError};
 /// `POST <identity>/tokens` with the token, as kamaki does.
 pub async fn authenticate(identity_url: &str, token: &str) -> Result<Access, ApiError> {
     let url = format!("{}/tokens", identity_url.trim_end_matches('/'));
-    let answer: TokenResponse = send(Method::POST, &url, Some(token), Some(&TokenRequest::with_token(token))).await?;
+    let answer: TokenResponse =
+        send(Method::POST, &url, Some(token), Some(&TokenRequest::with_token(token))).await?;
     Ok(answer.access)
 }

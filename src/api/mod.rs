@@ -101,7 +101,9 @@ where
 {
     let (handle, registration) = futures::future::AbortHandle::new_pair();
     leptos::prelude::on_cleanup(move || handle.abort());
-    async move { futures::future::Abortable::new(fut, registration).await.unwrap_or(Err(ApiError::Cancelled)) }
+    async move {
+        futures::future::Abortable::new(fut, registration).await.unwrap_or(Err(ApiError::Cancelled))
+    }
 }
 
 /// Send one request and decode a JSON answer. `token` goes in `X-Auth-Token`.
@@ -113,7 +115,8 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     let text = send_raw(method, url, token, body).await?;
     let text = if text.trim().is_empty() { "null" } else { &text };
-    serde_json::from_str(text).map_err(|e| ApiError::Decode { path: path_of(url), reason: e.to_string() })
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::Decode { path: path_of(url), reason: e.to_string() })
 }
 
 /// Send one request and return the body text of a 2xx answer.
@@ -179,14 +182,18 @@ mod tests {
 
     #[test]
     fn paths_never_carry_queries() {
-        assert_eq!(path_of("http://h:8080/network/v2.0/ports?X-Auth-Token=secret"), "/network/v2.0/ports");
+        assert_eq!(
+            path_of("http://h:8080/network/v2.0/ports?X-Auth-Token=secret"),
+            "/network/v2.0/ports"
+        );
         assert_eq!(path_of("/identity/v2.0/tokens"), "/identity/v2.0/tokens");
         assert_eq!(path_of("https://h"), "/");
     }
 
     #[test]
     fn fault_bodies_become_faults() {
-        let body = r#"{"itemNotFound": {"code": 404, "message": "Network 9 not found.", "details": ""}}"#;
+        let body =
+            r#"{"itemNotFound": {"code": 404, "message": "Network 9 not found.", "details": ""}}"#;
         let e = error_from("/n".into(), 404, body.into());
         assert_eq!(e.to_string(), "Network 9 not found.");
         assert_eq!(e.status(), Some(404));

@@ -12,9 +12,8 @@ use crate::state::clock::{ago, elapsed, Clock};
 pub fn status_class(status: &str) -> &'static str {
     match status.to_ascii_uppercase().as_str() {
         "ACTIVE" | "ATTACHED" => "badge ok",
-        "BUILD" | "PENDING" | "CONNECTING" | "DISCONNECTING" | "DELETING" | "ATTACHING" | "DETACHING" | "MOVING" => {
-            "badge pending"
-        }
+        "BUILD" | "PENDING" | "CONNECTING" | "DISCONNECTING" | "DELETING" | "ATTACHING"
+        | "DETACHING" | "MOVING" => "badge pending",
         "ERROR" | "DELETED" | "STUCK" => "badge error",
         _ => "badge neutral",
     }

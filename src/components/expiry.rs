@@ -16,7 +16,9 @@ pub enum Expiry {
     /// No expiry known, or more than [`WARN_BEFORE_MS`] away.
     Fine,
     /// Expires within the warning window; whole minutes left, rounded up.
-    Soon { minutes: u64 },
+    Soon {
+        minutes: u64,
+    },
     Expired,
 }
 
@@ -44,13 +46,21 @@ pub fn parse_iso8601_ms(s: &str) -> Option<f64> {
     let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     let seps = s.as_bytes();
-    if seps.get(4) != Some(&b'-') || seps.get(7) != Some(&b'-') || !matches!(seps.get(10), Some(b'T' | b't' | b' ')) {
+    if seps.get(4) != Some(&b'-')
+        || seps.get(7) != Some(&b'-')
+        || !matches!(seps.get(10), Some(b'T' | b't' | b' '))
+    {
         return None;
     }
     if seps.get(13) != Some(&b':') || seps.get(16) != Some(&b':') {
         return None;
     }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut rest = &s[19..];
@@ -96,9 +106,11 @@ pub fn parse_iso8601_ms(s: &str) -> Option<f64> {
 pub fn ExpiryBanner() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let clock = expect_context::<Clock>();
-    let state = Memo::new(move |_| expiry(session.get().and_then(|s| s.expires).as_deref(), clock.now()));
+    let state =
+        Memo::new(move |_| expiry(session.get().and_then(|s| s.expires).as_deref(), clock.now()));
     let sign_in_again = move |_| session.sign_out(SignedOutReason::Expired);
-    move || match state.get() {
+    move || {
+        match state.get() {
         Expiry::Fine => None,
         Expiry::Soon { minutes } => {
             let left = if minutes <= 1 { "less than a minute".to_owned() } else { format!("{minutes} minutes") };
@@ -122,6 +134,7 @@ pub fn ExpiryBanner() -> impl IntoView {
             .into_any(),
         ),
     }
+    }
 }
 
 #[cfg(test)]
@@ -131,10 +144,20 @@ mod tests {
     #[test]
     fn parses_astakos_timestamps() {
         assert_eq!(parse_iso8601_ms("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(parse_iso8601_ms("2018-06-19T15:23:59.975572+00:00"), Some(1_529_421_839_975.572));
+        assert_eq!(
+            parse_iso8601_ms("2018-06-19T15:23:59.975572+00:00"),
+            Some(1_529_421_839_975.572)
+        );
         assert_eq!(parse_iso8601_ms("2018-06-19T17:23:59+02:00"), Some(1_529_421_839_000.0));
         assert_eq!(parse_iso8601_ms("2000-03-01T00:00:00-00:30"), Some(951_870_600_000.0));
-        for bad in ["", "tomorrow", "2018-13-01T00:00:00Z", "2018-06-19 15:23", "2018-06-19T15:23:59+0200", "2018-06-19T15:23:59."] {
+        for bad in [
+            "",
+            "tomorrow",
+            "2018-13-01T00:00:00Z",
+            "2018-06-19 15:23",
+            "2018-06-19T15:23:59+0200",
+            "2018-06-19T15:23:59.",
+        ] {
             assert_eq!(parse_iso8601_ms(bad), None, "{bad}");
         }
     }

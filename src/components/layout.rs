@@ -24,7 +24,8 @@ pub fn Shell() -> impl IntoView {
     let signed_in = Memo::new(move |_| session.is_signed_in());
     let location = use_location();
     let to_login = move || {
-        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+        let here =
+            format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
         let next = String::from(js_sys::encode_uri_component(&here));
         view! { <Redirect path=format!("/login?next={next}") /> }
     };

@@ -22,10 +22,14 @@ pub fn validate(identity_url: &str, token: &str) -> Result<(), String> {
     }
     let absolute = url.starts_with("https://") || url.starts_with("http://");
     if !absolute && !url.starts_with('/') {
-        return Err("The identity URL must start with https:// (or http:// for a local cloud).".into());
+        return Err(
+            "The identity URL must start with https:// (or http:// for a local cloud).".into()
+        );
     }
     if token.trim().is_empty() {
-        return Err("Enter your API token. You find it in your cloud's dashboard, under API access.".into());
+        return Err(
+            "Enter your API token. You find it in your cloud's dashboard, under API access.".into(),
+        );
     }
     if token.trim().chars().any(char::is_whitespace) {
         return Err("A token has no spaces: check that you pasted only the token.".into());

@@ -61,13 +61,19 @@ fn ports_on(store: &Store, network_id: &str) -> Vec<Port> {
 
 /// Delete ports one per server at a time (Synnefo refuses a second disconnect on
 /// a server while one is in flight), each round waiting until they are gone.
-pub async fn remove_ports(store: Store, ports: Vec<Port>, give_up_ms: f64, mut on_progress: impl FnMut(&str, StepState)) -> Result<(), ApiError> {
+pub async fn remove_ports(
+    store: Store,
+    ports: Vec<Port>,
+    give_up_ms: f64,
+    mut on_progress: impl FnMut(&str, StepState),
+) -> Result<(), ApiError> {
     let mut by_server: BTreeMap<String, Vec<Port>> = BTreeMap::new();
     for p in ports {
         by_server.entry(p.device_id.clone().unwrap_or_default()).or_default().push(p);
     }
     loop {
-        let round: Vec<Port> = by_server.values_mut().filter_map(|v| (!v.is_empty()).then(|| v.remove(0))).collect();
+        let round: Vec<Port> =
+            by_server.values_mut().filter_map(|v| (!v.is_empty()).then(|| v.remove(0))).collect();
         if round.is_empty() {
             return Ok(());
         }
@@ -104,7 +110,10 @@ pub async fn wait_gone(store: Store, ids: Vec<String>, give_up_ms: f64) -> Resul
     loop {
         let remaining: Vec<&String> = ids
             .iter()
-            .filter(|id| store.ports.get_untracked(id).is_some() && store.deleting.with_untracked(|d| d.contains_key(*id)))
+            .filter(|id| {
+                store.ports.get_untracked(id).is_some()
+                    && store.deleting.with_untracked(|d| d.contains_key(*id))
+            })
             .collect();
         if remaining.is_empty() {
             return Ok(());
@@ -153,7 +162,11 @@ pub fn DeleteNetworkDialog(
         })
     });
     let confirm = Signal::derive(move || {
-        if holders.with(Vec::is_empty) { "Delete network".to_owned() } else { "Disconnect everything and delete".to_owned() }
+        if holders.with(Vec::is_empty) {
+            "Delete network".to_owned()
+        } else {
+            "Disconnect everything and delete".to_owned()
+        }
     });
 
     let run = move || {
@@ -164,11 +177,24 @@ pub fn DeleteNetworkDialog(
         let mut plan: Vec<(String, Step)> = ports
             .iter()
             .map(|p| {
-                let what = p.device_id.as_deref().map(|d| format!(" from {}", store.server_label(d))).unwrap_or_default();
-                (p.id.clone(), Step { label: format!("Disconnect port {}{what}", p.id), state: StepState::Waiting })
+                let what = p
+                    .device_id
+                    .as_deref()
+                    .map(|d| format!(" from {}", store.server_label(d)))
+                    .unwrap_or_default();
+                (
+                    p.id.clone(),
+                    Step {
+                        label: format!("Disconnect port {}{what}", p.id),
+                        state: StepState::Waiting,
+                    },
+                )
             })
             .collect();
-        plan.push(("network".into(), Step { label: format!("Delete network {}", network.id), state: StepState::Waiting }));
+        plan.push((
+            "network".into(),
+            Step { label: format!("Delete network {}", network.id), state: StepState::Waiting },
+        ));
         steps.set(plan);
         let set_state = move |key: &str, state: StepState| {
             steps.update(|s| {

@@ -70,7 +70,9 @@ fn validate_subnet(f: &NetworkFields) -> Result<NewSubnet, String> {
         ));
     }
     if !(8..=29).contains(&cidr.prefix) {
-        return Err("The prefix length must be between /8 and /29 (most clouds accept /22 to /29).".into());
+        return Err(
+            "The prefix length must be between /8 and /29 (most clouds accept /22 to /29).".into(),
+        );
     }
     let gateway = match f.gateway_mode {
         GatewayMode::Auto => None,
@@ -284,27 +286,51 @@ mod tests {
     fn a_good_form_becomes_a_request() {
         let n = validate(&fields()).unwrap();
         assert_eq!(n.name, "My Private Net");
-        assert_eq!(n.subnet, Some(NewSubnet { cidr: "192.168.10.0/24".into(), gateway: None, dhcp: true }));
-        let n = validate(&NetworkFields { with_subnet: false, cidr: "junk".into(), ..fields() }).unwrap();
+        assert_eq!(
+            n.subnet,
+            Some(NewSubnet { cidr: "192.168.10.0/24".into(), gateway: None, dhcp: true })
+        );
+        let n = validate(&NetworkFields { with_subnet: false, cidr: "junk".into(), ..fields() })
+            .unwrap();
         assert_eq!(n.subnet, None);
         let n = validate(&NetworkFields { gateway_mode: GatewayMode::None, ..fields() }).unwrap();
         assert_eq!(n.subnet.unwrap().gateway, Some(None));
-        let n = validate(&NetworkFields { gateway_mode: GatewayMode::Custom, gateway: "192.168.10.254".into(), ..fields() }).unwrap();
+        let n = validate(&NetworkFields {
+            gateway_mode: GatewayMode::Custom,
+            gateway: "192.168.10.254".into(),
+            ..fields()
+        })
+        .unwrap();
         assert_eq!(n.subnet.unwrap().gateway, Some(Some("192.168.10.254".into())));
     }
 
     #[test]
     fn bad_fields_are_named() {
-        assert_eq!(validate(&NetworkFields { name: "  ".into(), ..fields() }).unwrap_err(), "Give the network a name.");
-        assert!(validate(&NetworkFields { name: "x".repeat(129), ..fields() }).unwrap_err().contains("128"));
-        assert!(validate(&NetworkFields { cidr: "192.168.10.0".into(), ..fields() }).unwrap_err().contains("not an IPv4 subnet"));
-        assert!(validate(&NetworkFields { cidr: "300.1.1.0/24".into(), ..fields() }).unwrap_err().contains("not an IPv4 subnet"));
+        assert_eq!(
+            validate(&NetworkFields { name: "  ".into(), ..fields() }).unwrap_err(),
+            "Give the network a name."
+        );
+        assert!(validate(&NetworkFields { name: "x".repeat(129), ..fields() })
+            .unwrap_err()
+            .contains("128"));
+        assert!(validate(&NetworkFields { cidr: "192.168.10.0".into(), ..fields() })
+            .unwrap_err()
+            .contains("not an IPv4 subnet"));
+        assert!(validate(&NetworkFields { cidr: "300.1.1.0/24".into(), ..fields() })
+            .unwrap_err()
+            .contains("not an IPv4 subnet"));
         assert_eq!(
             validate(&NetworkFields { cidr: "192.168.10.5/24".into(), ..fields() }).unwrap_err(),
             "192.168.10.5/24 has host bits set: the subnet starts at 192.168.10.0/24."
         );
-        assert!(validate(&NetworkFields { cidr: "10.0.0.0/30".into(), ..fields() }).unwrap_err().contains("prefix length"));
-        let custom = |g: &str| NetworkFields { gateway_mode: GatewayMode::Custom, gateway: g.into(), ..fields() };
+        assert!(validate(&NetworkFields { cidr: "10.0.0.0/30".into(), ..fields() })
+            .unwrap_err()
+            .contains("prefix length"));
+        let custom = |g: &str| NetworkFields {
+            gateway_mode: GatewayMode::Custom,
+            gateway: g.into(),
+            ..fields()
+        };
         assert!(validate(&custom("nope")).unwrap_err().contains("not an IPv4 address"));
         assert!(validate(&custom("10.0.0.1")).unwrap_err().contains("inside 192.168.10.0/24"));
         assert!(validate(&custom("192.168.10.255")).unwrap_err().contains("host address"));

@@ -23,17 +23,29 @@ use crate::state::store::{Row, Store};
 
 /// How a port is shown: its status, or DELETING while we wait for it to go.
 pub fn shown_status(port: &Port, deleting: bool) -> String {
-    if deleting { "DELETING".to_owned() } else { port.status.clone() }
+    if deleting {
+        "DELETING".to_owned()
+    } else {
+        port.status.clone()
+    }
 }
 
 /// The addresses of a port, comma-separated.
 pub fn addresses(port: &Port) -> String {
-    port.fixed_ips.iter().map(|ip| ip.ip_address.clone()).filter(|a| !a.is_empty()).collect::<Vec<_>>().join(", ")
+    port.fixed_ips
+        .iter()
+        .map(|ip| ip.ip_address.clone())
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why a server cannot be connected right now, if it cannot.
 pub fn not_connectable(server: &Server, network_id: &str, ports: &[Port]) -> Option<String> {
-    if ports.iter().any(|p| p.network_id == network_id && p.device_id.as_deref() == Some(server.id.as_str())) {
+    if ports
+        .iter()
+        .any(|p| p.network_id == network_id && p.device_id.as_deref() == Some(server.id.as_str()))
+    {
         return Some("already connected".into());
     }
     if !matches!(server.status.as_str(), "ACTIVE" | "STOPPED") {
@@ -74,8 +86,10 @@ pub fn PortRow(
     let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
     // A port's network, server and addresses never change: read them once, so a
     // row holds only the reactive pieces that can move (status, MAC, pending).
-    let (network_id, device_id, addrs) = port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
-    let server = device_id.map(|d| untrack(|| store.server_label(&d))).unwrap_or_else(|| "—".into());
+    let (network_id, device_id, addrs) =
+        port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
+    let server =
+        device_id.map(|d| untrack(|| store.server_label(&d))).unwrap_or_else(|| "—".into());
     let network_name = untrack(|| store.network_name(&network_id));
     let keep_id = id.clone();
     let select_id = id.clone();
@@ -147,16 +161,33 @@ pub fn DisconnectDialog(
     let open = RwSignal::new(false);
     let running = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    open_for(open, running, move || !target.with(Vec::is_empty), move || error.set(None), move || target.set(Vec::new()));
+    open_for(
+        open,
+        running,
+        move || !target.with(Vec::is_empty),
+        move || error.set(None),
+        move || target.set(Vec::new()),
+    );
     let describe = move |p: &Port| match &p.device_id {
-        Some(d) => format!("port {} ({} on {})", p.id, store.server_label(d), store.network_name(&p.network_id)),
+        Some(d) => format!(
+            "port {} ({} on {})",
+            p.id,
+            store.server_label(d),
+            store.network_name(&p.network_id)
+        ),
         None => format!("port {} (on {})", p.id, store.network_name(&p.network_id)),
     };
     let title = Signal::derive(move || match target.with(Vec::len) {
         1 => format!("Delete port {}", target.with(|t| t[0].id.clone())),
         n => format!("Delete {n} ports"),
     });
-    let confirm = Signal::derive(move || if target.with(Vec::len) == 1 { "Delete port".to_owned() } else { "Delete ports".to_owned() });
+    let confirm = Signal::derive(move || {
+        if target.with(Vec::len) == 1 {
+            "Delete port".to_owned()
+        } else {
+            "Delete ports".to_owned()
+        }
+    });
     let run = move || {
         let ports = target.get_untracked();
         running.set(true);
@@ -167,7 +198,11 @@ pub fn DisconnectDialog(
             running.set(false);
             match result {
                 Ok(()) => {
-                    announcer.announce(if count == 1 { "Port deleted.".to_owned() } else { format!("{count} ports deleted.") });
+                    announcer.announce(if count == 1 {
+                        "Port deleted.".to_owned()
+                    } else {
+                        format!("{count} ports deleted.")
+                    });
                     open.set(false);
                     if let Some(done) = on_done {
                         done.run(());
@@ -215,7 +250,16 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
     let net_id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
     let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));
     let title = Signal::derive(move || {
-        target.with(|t| t.as_ref().map(|n| format!("Connect servers to {}", if n.name.is_empty() { &n.id } else { &n.name })).unwrap_or_default())
+        target.with(|t| {
+            t.as_ref()
+                .map(|n| {
+                    format!(
+                        "Connect servers to {}",
+                        if n.name.is_empty() { &n.id } else { &n.name }
+                    )
+                })
+                .unwrap_or_default()
+        })
     });
     let confirm = Signal::derive(move || match chosen.with(HashSet::len) {
         0 => "Connect".to_owned(),
@@ -228,7 +272,8 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
         running.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
-            let results = join_all(servers.iter().map(|s| store.cloud.create_port(&network, s, None))).await;
+            let results =
+                join_all(servers.iter().map(|s| store.cloud.create_port(&network, s, None))).await;
             let mut failed = Vec::new();
             let mut made = 0;
             for (server, result) in servers.into_iter().zip(results) {
@@ -242,7 +287,10 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
             }
             running.set(false);
             if made > 0 {
-                announcer.announce(format!("Connecting {made} server{}: the new ports are in BUILD.", if made == 1 { "" } else { "s" }));
+                announcer.announce(format!(
+                    "Connecting {made} server{}: the new ports are in BUILD.",
+                    if made == 1 { "" } else { "s" }
+                ));
             }
             if failed.is_empty() {
                 open.set(false);

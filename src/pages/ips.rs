@@ -20,7 +20,12 @@ use crate::state::session::SessionContext;
 use crate::state::store::{Row, Store};
 
 /// Where a floating IP stands, from its port and what we are doing with it.
-pub fn ip_state(ip: &FloatingIp, port: Option<&Port>, deleting: bool, moving: bool) -> &'static str {
+pub fn ip_state(
+    ip: &FloatingIp,
+    port: Option<&Port>,
+    deleting: bool,
+    moving: bool,
+) -> &'static str {
     if moving {
         return "MOVING";
     }
@@ -42,7 +47,13 @@ pub fn fip_quota(store: &Store, project: &str) -> Option<QuotaEntry> {
 /// "Floating IPs: 2 of 3 used → 3 of 3 after this".
 pub fn cost_line(e: &QuotaEntry) -> String {
     let (after, limit) = usage::after(e, 1);
-    format!("Floating IPs: {} of {} used → {} of {} after this", e.usage + e.pending, usage::effective_limit(e), after, limit)
+    format!(
+        "Floating IPs: {} of {} used → {} of {} after this",
+        e.usage + e.pending,
+        usage::effective_limit(e),
+        after,
+        limit
+    )
 }
 
 /// What the user is doing with one IP right now.
@@ -57,17 +68,19 @@ enum Op {
 pub fn FloatingIps() -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
-    let load = LocalResource::new(move || until_view_gone(async move {
-        let (ips, ports, nets, servers, quotas) = futures::join!(
-            store.load_floating_ips(),
-            store.load_ports(),
-            store.load_networks(),
-            store.load_servers(),
-            store.load_quotas()
-        );
-        let _ = store.load_projects().await;
-        ips.and(ports).and(nets).and(servers).and(quotas)
-    }));
+    let load = LocalResource::new(move || {
+        until_view_gone(async move {
+            let (ips, ports, nets, servers, quotas) = futures::join!(
+                store.load_floating_ips(),
+                store.load_ports(),
+                store.load_networks(),
+                store.load_servers(),
+                store.load_quotas()
+            );
+            let _ = store.load_projects().await;
+            ips.and(ports).and(nets).and(servers).and(quotas)
+        })
+    });
     let op = RwSignal::new(None::<Op>);
     let moving = RwSignal::new(None::<String>);
     let reserving = RwSignal::new(false);
@@ -130,7 +143,11 @@ pub fn FloatingIps() -> impl IntoView {
 }
 
 #[component]
-fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback<Op>) -> impl IntoView {
+fn IpRow(
+    row: Row<FloatingIp>,
+    moving: RwSignal<Option<String>>,
+    on_op: Callback<Op>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
     let ip = row.signal();
     let id = row.id.clone();
@@ -145,13 +162,19 @@ fn IpRow(row: Row<FloatingIp>, moving: RwSignal<Option<String>>, on_op: Callback
         })
     };
     let server = move || {
-        ip.with(|i| i.instance_id.clone()).map(|s| store.server_label(&s)).unwrap_or_else(|| "—".into())
+        ip.with(|i| i.instance_id.clone())
+            .map(|s| store.server_label(&s))
+            .unwrap_or_else(|| "—".into())
     };
     let pool = move || {
         let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
         store.network_name(&net)
     };
-    let project = move || ip.with(|i| i.project().map(str::to_owned)).map(|p| store.project_name(&p)).unwrap_or_default();
+    let project = move || {
+        ip.with(|i| i.project().map(str::to_owned))
+            .map(|p| store.project_name(&p))
+            .unwrap_or_default()
+    };
     let address = move || ip.with(|i| i.floating_ip_address.clone());
     let busy = move || matches!(state.get().as_str(), "ATTACHING" | "DETACHING" | "MOVING");
     let free = move || state.get() == "FREE";
@@ -217,16 +240,20 @@ fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl 
         },
         move || op.set(None),
     );
-    let ip = move || op.with(|o| match o {
-        Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
-        None => None,
-    });
+    let ip = move || {
+        op.with(|o| match o {
+            Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
+            None => None,
+        })
+    };
     let address = move || ip().map(|i| i.floating_ip_address).unwrap_or_default();
     let attached = move || ip().is_some_and(|i| i.port_id.is_some());
     let title = Signal::derive(move || match op.get() {
         Some(Op::Attach(i)) => format!("Attach {}", i.floating_ip_address),
         Some(Op::Move(i)) => format!("Move {} to another server", i.floating_ip_address),
-        Some(Op::Release(i)) if i.port_id.is_some() => format!("Detach and release {}", i.floating_ip_address),
+        Some(Op::Release(i)) if i.port_id.is_some() => {
+            format!("Detach and release {}", i.floating_ip_address)
+        }
         Some(Op::Release(i)) => format!("Release {}", i.floating_ip_address),
         None => String::new(),
     });
@@ -267,27 +294,48 @@ fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl 
                 match o {
                     Op::Attach(ip) => {
                         let net = ip.floating_network_id.clone().unwrap_or_default();
-                        let port = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await?;
+                        let port = store
+                            .cloud
+                            .create_port(&net, &server, Some(&ip.floating_ip_address))
+                            .await?;
                         store.ports.upsert(port);
-                        Ok(format!("{} is attaching to {}.", ip.floating_ip_address, store.server_label(&server)))
+                        Ok(format!(
+                            "{} is attaching to {}.",
+                            ip.floating_ip_address,
+                            store.server_label(&server)
+                        ))
                     }
                     Op::Move(ip) => {
                         moving.set(Some(ip.id.clone()));
-                        let from = ip.instance_id.clone().map(|s| store.server_label(&s)).unwrap_or_default();
+                        let from = ip
+                            .instance_id
+                            .clone()
+                            .map(|s| store.server_label(&s))
+                            .unwrap_or_default();
                         step(format!("Detaching from {from}…"));
                         detach(store, &ip, give_up).await?;
                         step("Detached.".into());
                         let _ = store.load_floating_ips().await;
                         step(format!("Attaching to {}…", store.server_label(&server)));
                         let net = ip.floating_network_id.clone().unwrap_or_default();
-                        let attached = store.cloud.create_port(&net, &server, Some(&ip.floating_ip_address)).await;
+                        let attached = store
+                            .cloud
+                            .create_port(&net, &server, Some(&ip.floating_ip_address))
+                            .await;
                         moving.set(None);
                         let port = attached.inspect_err(|_| {
-                            step(format!("Attaching failed: {} stays reserved and detached.", ip.floating_ip_address));
+                            step(format!(
+                                "Attaching failed: {} stays reserved and detached.",
+                                ip.floating_ip_address
+                            ));
                         })?;
                         store.ports.upsert(port);
                         step("Attached: the new port is in BUILD.".into());
-                        Ok(format!("{} moved to {}.", ip.floating_ip_address, store.server_label(&server)))
+                        Ok(format!(
+                            "{} moved to {}.",
+                            ip.floating_ip_address,
+                            store.server_label(&server)
+                        ))
                     }
                     Op::Release(ip) => {
                         if ip.port_id.is_some() {
@@ -360,9 +408,12 @@ fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
     let announcer = expect_context::<Announcer>();
-    let pools = move || store.networks.values().into_iter().filter(|n| n.floating_ip_pool).collect::<Vec<_>>();
+    let pools = move || {
+        store.networks.values().into_iter().filter(|n| n.floating_ip_pool).collect::<Vec<_>>()
+    };
     let pool = RwSignal::new(String::new());
-    let project = RwSignal::new(session.get_untracked().and_then(|s| s.default_project).unwrap_or_default());
+    let project =
+        RwSignal::new(session.get_untracked().and_then(|s| s.default_project).unwrap_or_default());
     Effect::new(move |_| {
         if pool.with_untracked(String::is_empty) {
             if let Some(first) = pools().first() {
@@ -371,12 +422,18 @@ fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
         }
     });
     let projects = move || {
-        let ids: Vec<String> = store.quotas.with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());
+        let ids: Vec<String> = store
+            .quotas
+            .with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());
         let user = session.get().map(|s| s.user_id).unwrap_or_default();
         ids.into_iter()
             .map(|id| {
                 let left = fip_quota(&store, &id).map(|q| usage::available(&q));
-                let name = if id == user { "Personal (system project)".to_owned() } else { store.project_name(&id) };
+                let name = if id == user {
+                    "Personal (system project)".to_owned()
+                } else {
+                    store.project_name(&id)
+                };
                 (id, name, left)
             })
             .collect::<Vec<_>>()
@@ -386,7 +443,12 @@ fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let reserve = Action::new_local(move |(pool, project): &(String, String)| {
         let (pool, project) = (pool.clone(), project.clone());
-        async move { store.cloud.reserve_floating_ip(&pool, Some(project.as_str()).filter(|p| !p.is_empty())).await }
+        async move {
+            store
+                .cloud
+                .reserve_floating_ip(&pool, Some(project.as_str()).filter(|p| !p.is_empty()))
+                .await
+        }
     });
     Effect::new(move |_| match reserve.value().get() {
         Some(Ok(ip)) => {
@@ -465,7 +527,8 @@ mod tests {
 
     #[test]
     fn states() {
-        let port = |status: &str| Port { id: "13".into(), status: status.into(), ..Port::default() };
+        let port =
+            |status: &str| Port { id: "13".into(), status: status.into(), ..Port::default() };
         assert_eq!(ip_state(&ip(None), None, false, false), "FREE");
         assert_eq!(ip_state(&ip(Some("13")), Some(&port("BUILD")), false, false), "ATTACHING");
         assert_eq!(ip_state(&ip(Some("13")), Some(&port("ACTIVE")), false, false), "ATTACHED");
@@ -476,7 +539,13 @@ mod tests {
 
     #[test]
     fn quota_cost_line() {
-        let q = QuotaEntry { usage: 2, limit: 3, project_usage: 2, project_limit: 3, ..QuotaEntry::default() };
+        let q = QuotaEntry {
+            usage: 2,
+            limit: 3,
+            project_usage: 2,
+            project_limit: 3,
+            ..QuotaEntry::default()
+        };
         assert_eq!(cost_line(&q), "Floating IPs: 2 of 3 used → 3 of 3 after this");
     }
 }

@@ -36,7 +36,9 @@ pub fn Login() -> impl IntoView {
     });
     let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
     let busy = sign_in.pending();
-    let initial_url = Signal::derive(move || config.current().identity_url.map(|u| absolute_url(&u)).unwrap_or_default());
+    let initial_url = Signal::derive(move || {
+        config.current().identity_url.map(|u| absolute_url(&u)).unwrap_or_default()
+    });
     let clouds = Signal::derive(move || config.current().clouds);
 
     view! {

@@ -80,7 +80,8 @@ fn Overview(
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let n = network.clone();
-    let project = n.project().map(|p| store.project_name(p)).unwrap_or_else(|| "— (the cloud's)".into());
+    let project =
+        n.project().map(|p| store.project_name(p)).unwrap_or_else(|| "— (the cloud's)".into());
     let (n1, n2) = (network.clone(), network.clone());
     view! {
         <div class="page-head">
@@ -137,7 +138,11 @@ fn RenameNetwork(network: Network) -> impl IntoView {
             rename.dispatch_local(name);
         }
     };
-    let title = if network.name.is_empty() { format!("Network {}", network.id) } else { network.name.clone() };
+    let title = if network.name.is_empty() {
+        format!("Network {}", network.id)
+    } else {
+        network.name.clone()
+    };
     let public = network.public;
     view! {
         <div>
@@ -168,7 +173,14 @@ fn RenameNetwork(network: Network) -> impl IntoView {
 #[component]
 fn Subnets(#[prop(into)] network_id: Signal<String>) -> impl IntoView {
     let store = expect_context::<Store>();
-    let subnets = move || store.subnets.values().into_iter().filter(|s| s.network_id == network_id.get()).collect::<Vec<_>>();
+    let subnets = move || {
+        store
+            .subnets
+            .values()
+            .into_iter()
+            .filter(|s| s.network_id == network_id.get())
+            .collect::<Vec<_>>()
+    };
     view! {
         <h2>"Subnets"</h2>
         <Show when=move || !subnets().is_empty() fallback=|| view! {
@@ -204,11 +216,18 @@ fn ConnectedPorts(#[prop(into)] network_id: Signal<String>) -> impl IntoView {
     let removing = RwSignal::new(Vec::<Port>::new());
     let rows = move || {
         let net = network_id.get();
-        store.ports.rows().into_iter().filter(|r| r.value.with(|p| p.network_id == net)).collect::<Vec<_>>()
+        store
+            .ports
+            .rows()
+            .into_iter()
+            .filter(|r| r.value.with(|p| p.network_id == net))
+            .collect::<Vec<_>>()
     };
     let disconnect_selected = move |_| {
         let chosen = selection.get_untracked();
-        removing.set(store.ports.values_untracked().into_iter().filter(|p| chosen.contains(&p.id)).collect());
+        removing.set(
+            store.ports.values_untracked().into_iter().filter(|p| chosen.contains(&p.id)).collect(),
+        );
     };
     view! {
         <h2>"Connected ports"</h2>

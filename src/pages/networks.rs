@@ -22,7 +22,8 @@ use crate::state::session::SessionContext;
 use crate::state::store::{Row, Store};
 
 /// Why the public network's delete button is disabled.
-pub const PUBLIC_REASON: &str = "Public networks belong to the cloud and cannot be deleted by tenants.";
+pub const PUBLIC_REASON: &str =
+    "Public networks belong to the cloud and cannot be deleted by tenants.";
 
 /// Columns the table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,12 @@ impl SortKey {
 }
 
 /// Filter by a case-insensitive match on name, id, type or CIDR, then sort.
-pub fn arrange(mut nets: Vec<(Network, Vec<String>)>, query: &str, key: SortKey, descending: bool) -> Vec<String> {
+pub fn arrange(
+    mut nets: Vec<(Network, Vec<String>)>,
+    query: &str,
+    key: SortKey,
+    descending: bool,
+) -> Vec<String> {
     let q = query.trim().to_lowercase();
     if !q.is_empty() {
         nets.retain(|(n, cidrs)| {
@@ -100,7 +106,11 @@ pub fn project_choices(store: &Store, session: &SessionContext) -> Vec<ProjectCh
                 .and_then(|q| q.get(&id))
                 .and_then(|r| r.get("cyclades.network.private"))
                 .map(|e| e.available());
-            let name = if id == user { "Personal (system project)".to_owned() } else { store.project_name(&id) };
+            let name = if id == user {
+                "Personal (system project)".to_owned()
+            } else {
+                store.project_name(&id)
+            };
             ProjectChoice { id, name, available }
         })
         .collect()
@@ -114,18 +124,20 @@ pub fn Networks() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
 
-    let load = LocalResource::new(move || until_view_gone(async move {
-        let (nets, subnets, ports, servers, ips) = futures::join!(
-            store.load_networks(),
-            store.load_subnets(),
-            store.load_ports(),
-            store.load_servers(),
-            store.load_floating_ips()
-        );
-        // Quotas and project names help, but the list stands without them.
-        let _ = futures::join!(store.load_quotas(), store.load_projects());
-        nets.and(subnets).and(ports).and(servers).and(ips)
-    }));
+    let load = LocalResource::new(move || {
+        until_view_gone(async move {
+            let (nets, subnets, ports, servers, ips) = futures::join!(
+                store.load_networks(),
+                store.load_subnets(),
+                store.load_ports(),
+                store.load_servers(),
+                store.load_floating_ips()
+            );
+            // Quotas and project names help, but the list stands without them.
+            let _ = futures::join!(store.load_quotas(), store.load_projects());
+            nets.and(subnets).and(ports).and(servers).and(ips)
+        })
+    });
     let refreshing = Signal::derive(move || load.get().is_none());
 
     let q = move || query.read().get("q").unwrap_or_default();
@@ -142,7 +154,11 @@ pub fn Networks() -> impl IntoView {
         if desc {
             parts.push("dir=desc".to_owned());
         }
-        let url = if parts.is_empty() { "/networks".to_owned() } else { format!("/networks?{}", parts.join("&")) };
+        let url = if parts.is_empty() {
+            "/networks".to_owned()
+        } else {
+            format!("/networks?{}", parts.join("&"))
+        };
         navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
     });
 
@@ -158,7 +174,11 @@ pub fn Networks() -> impl IntoView {
     });
     let rows = move || {
         let rows = store.networks.rows();
-        ordered.get().into_iter().filter_map(|id| rows.iter().find(|r| r.id == id).cloned()).collect::<Vec<_>>()
+        ordered
+            .get()
+            .into_iter()
+            .filter_map(|id| rows.iter().find(|r| r.id == id).cloned())
+            .collect::<Vec<_>>()
     };
 
     let creating = RwSignal::new(false);
@@ -195,7 +215,11 @@ pub fn Networks() -> impl IntoView {
     let header = move |key: SortKey, label: &'static str| {
         let aria = move || {
             if sort() == key {
-                if descending() { "descending" } else { "ascending" }
+                if descending() {
+                    "descending"
+                } else {
+                    "ascending"
+                }
             } else {
                 "none"
             }
@@ -296,7 +320,11 @@ fn connections_by_network(store: Store) -> Memo<HashMap<String, String>> {
         for p in store.ports.values() {
             if let Some(device) = &p.device_id {
                 let name = store.server_label(device);
-                let label = if p.status == "ACTIVE" { name } else { format!("{name} ({})", p.status.to_lowercase()) };
+                let label = if p.status == "ACTIVE" {
+                    name
+                } else {
+                    format!("{name} ({})", p.status.to_lowercase())
+                };
                 by_network.entry(p.network_id.clone()).or_default().push(label);
             }
         }
@@ -312,7 +340,11 @@ fn connections_by_network(store: Store) -> Memo<HashMap<String, String>> {
 }
 
 #[component]
-fn NetworkRow(row: Row<Network>, connections: Memo<HashMap<String, String>>, on_delete: Callback<Network>) -> impl IntoView {
+fn NetworkRow(
+    row: Row<Network>,
+    connections: Memo<HashMap<String, String>>,
+    on_delete: Callback<Network>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
     let net = row.signal();
     let id = row.id.clone();
@@ -326,7 +358,9 @@ fn NetworkRow(row: Row<Network>, connections: Memo<HashMap<String, String>>, on_
     };
     let net_id = id.clone();
     let servers = move || connections.with(|c| c.get(&net_id).cloned()).unwrap_or_default();
-    let name = move || net.with(|n| if n.name.is_empty() { "(no name)".to_owned() } else { n.name.clone() });
+    let name = move || {
+        net.with(|n| if n.name.is_empty() { "(no name)".to_owned() } else { n.name.clone() })
+    };
     let reason_id = format!("public-reason-{id}");
     let reason_id2 = reason_id.clone();
     view! {
@@ -360,12 +394,26 @@ mod tests {
     use super::*;
 
     fn net(id: &str, name: &str, status: &str, public: bool) -> (Network, Vec<String>) {
-        (Network { id: id.into(), name: name.into(), status: status.into(), public, kind: "MAC_FILTERED".into(), ..Network::default() }, vec![])
+        (
+            Network {
+                id: id.into(),
+                name: name.into(),
+                status: status.into(),
+                public,
+                kind: "MAC_FILTERED".into(),
+                ..Network::default()
+            },
+            vec![],
+        )
     }
 
     #[test]
     fn filters_and_sorts() {
-        let nets = vec![net("1", "public_network", "ACTIVE", true), net("10", "b-lan", "ACTIVE", false), net("2", "A-lan", "ERROR", false)];
+        let nets = vec![
+            net("1", "public_network", "ACTIVE", true),
+            net("10", "b-lan", "ACTIVE", false),
+            net("2", "A-lan", "ERROR", false),
+        ];
         assert_eq!(arrange(nets.clone(), "", SortKey::Name, false), ["2", "10", "1"]);
         assert_eq!(arrange(nets.clone(), "", SortKey::Id, false), ["1", "2", "10"]);
         assert_eq!(arrange(nets.clone(), "", SortKey::Id, true), ["10", "2", "1"]);

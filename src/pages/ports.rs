@@ -41,10 +41,13 @@ pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, 
 #[component]
 pub fn Ports() -> impl IntoView {
     let store = expect_context::<Store>();
-    let load = LocalResource::new(move || until_view_gone(async move {
-        let (ports, nets, servers) = futures::join!(store.load_ports(), store.load_networks(), store.load_servers());
-        ports.and(nets).and(servers)
-    }));
+    let load = LocalResource::new(move || {
+        until_view_gone(async move {
+            let (ports, nets, servers) =
+                futures::join!(store.load_ports(), store.load_networks(), store.load_servers());
+            ports.and(nets).and(servers)
+        })
+    });
     let removing = RwSignal::new(Vec::<Port>::new());
     let creating = RwSignal::new(false);
     view! {
@@ -104,7 +107,9 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let create = Action::new_local(move |p: &NewPort| {
         let p = p.clone();
-        async move { store.cloud.create_port(&p.network_id, &p.server_id, p.ip_address.as_deref()).await }
+        async move {
+            store.cloud.create_port(&p.network_id, &p.server_id, p.ip_address.as_deref()).await
+        }
     });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(port)) => {
@@ -178,6 +183,9 @@ mod tests {
         assert_eq!(validate("2", "", "").unwrap_err(), "Choose the server to connect.");
         assert!(validate("2", "141", "10.0.0").unwrap_err().contains("not an IPv4 address"));
         assert_eq!(validate("2", "141", " ").unwrap().ip_address, None);
-        assert_eq!(validate("1", "141", "192.168.3.5").unwrap().ip_address.as_deref(), Some("192.168.3.5"));
+        assert_eq!(
+            validate("1", "141", "192.168.3.5").unwrap().ip_address.as_deref(),
+            Some("192.168.3.5")
+        );
     }
 }

@@ -42,13 +42,17 @@ pub fn describe(resource: &str, e: &QuotaEntry) -> String {
 pub fn Quotas() -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
-    let load = LocalResource::new(move || until_view_gone(async move {
-        let (quotas, _) = futures::join!(store.load_quotas(), store.load_projects());
-        quotas
-    }));
+    let load = LocalResource::new(move || {
+        until_view_gone(async move {
+            let (quotas, _) = futures::join!(store.load_quotas(), store.load_projects());
+            quotas
+        })
+    });
     let projects = move || {
         let default = session.get().and_then(|s| s.default_project);
-        let mut ids: Vec<String> = store.quotas.with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());
+        let mut ids: Vec<String> = store
+            .quotas
+            .with(|q| q.as_ref().map(|q| q.keys().cloned().collect()).unwrap_or_default());
         ids.sort_by_key(|id| (Some(id) != default.as_ref(), store.project_name(id)));
         ids
     };
@@ -82,14 +86,22 @@ fn ProjectQuotas(project: String) -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
     let is_personal = session.get_untracked().is_some_and(|s| s.user_id == project);
-    let title = if is_personal { "Personal (system project)".to_owned() } else { store.project_name(&project) };
+    let title = if is_personal {
+        "Personal (system project)".to_owned()
+    } else {
+        store.project_name(&project)
+    };
     let heading_id = format!("quota-{project}");
     let labelled_by = heading_id.clone();
     let project_id = project.clone();
     let rows = move || {
         let mut entries: Vec<(String, QuotaEntry)> = store
             .quotas
-            .with(|q| q.as_ref().and_then(|q| q.get(&project_id)).map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()))
+            .with(|q| {
+                q.as_ref()
+                    .and_then(|q| q.get(&project_id))
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            })
             .unwrap_or_default();
         entries.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)));
         entries
@@ -170,11 +182,29 @@ mod tests {
     #[test]
     fn describes_usage_in_words_and_units() {
         let gib = 1_i64 << 30;
-        let ram = QuotaEntry { usage: 9 * gib, limit: 40 * gib, project_usage: 9 * gib, project_limit: 40 * gib, ..QuotaEntry::default() };
+        let ram = QuotaEntry {
+            usage: 9 * gib,
+            limit: 40 * gib,
+            project_usage: 9 * gib,
+            project_limit: 40 * gib,
+            ..QuotaEntry::default()
+        };
         assert_eq!(describe("cyclades.ram", &ram), "9GiB of 40GiB used (23 %)");
-        let vm = QuotaEntry { usage: 2, limit: 2, project_usage: 2, project_limit: 2, ..QuotaEntry::default() };
+        let vm = QuotaEntry {
+            usage: 2,
+            limit: 2,
+            project_usage: 2,
+            project_limit: 2,
+            ..QuotaEntry::default()
+        };
         assert_eq!(describe("cyclades.vm", &vm), "2 of 2 used (100 %) — none left");
-        let nets = QuotaEntry { usage: 4, limit: 5, project_usage: 4, project_limit: 5, ..QuotaEntry::default() };
+        let nets = QuotaEntry {
+            usage: 4,
+            limit: 5,
+            project_usage: 4,
+            project_limit: 5,
+            ..QuotaEntry::default()
+        };
         assert_eq!(describe("cyclades.network.private", &nets), "4 of 5 used (80 %) — almost full");
         assert!(rank("cyclades.vm") < rank("pithos.diskspace"));
         assert!(rank("pithos.diskspace") < rank("astakos.pending_app"));

@@ -15,10 +15,13 @@ use crate::state::store::{Row, Store};
 #[component]
 pub fn Servers() -> impl IntoView {
     let store = expect_context::<Store>();
-    let load = LocalResource::new(move || until_view_gone(async move {
-        let (servers, nets, ports) = futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
-        servers.and(nets).and(ports)
-    }));
+    let load = LocalResource::new(move || {
+        until_view_gone(async move {
+            let (servers, nets, ports) =
+                futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
+            servers.and(nets).and(ports)
+        })
+    });
     // Each server's ports, computed once per change of the port list.
     let ports_by_server = Memo::new(move |_| {
         let mut by_server: HashMap<String, Vec<Port>> = HashMap::new();
@@ -74,11 +77,13 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
     let server = row.signal();
     let id = row.id.clone();
     let status = Signal::derive(move || {
-        server.with(|s| if s.task_state.is_empty() { s.status.clone() } else { s.task_state.clone() })
+        server
+            .with(|s| if s.task_state.is_empty() { s.status.clone() } else { s.task_state.clone() })
     });
     // Connections from the port list, so ports still in BUILD show too.
     let connections = move || {
-        let mut ports: Vec<Port> = ports_by_server.with(|m| m.get(&id).cloned()).unwrap_or_default();
+        let mut ports: Vec<Port> =
+            ports_by_server.with(|m| m.get(&id).cloned()).unwrap_or_default();
         ports.sort_by(|a, b| a.network_id.cmp(&b.network_id));
         ports
             .into_iter()

@@ -52,7 +52,9 @@ pub fn elapsed(ms: f64) -> String {
 /// An API timestamp for people: `2026-11-27T22:21:24.39+00:00` → `2026-11-27 22:21 UTC`.
 pub fn timestamp(iso: &str) -> String {
     match (iso.get(..10), iso.get(11..16)) {
-        (Some(day), Some(time)) if iso.ends_with("+00:00") || iso.ends_with('Z') => format!("{day} {time} UTC"),
+        (Some(day), Some(time)) if iso.ends_with("+00:00") || iso.ends_with('Z') => {
+            format!("{day} {time} UTC")
+        }
         (Some(day), Some(time)) => format!("{day} {time}"),
         _ => iso.to_owned(),
     }

@@ -120,10 +120,15 @@ mod tests {
         assert_eq!(RuntimeConfig::parse("{}").unwrap(), RuntimeConfig::default());
         let err = RuntimeConfig::parse(r#"{"identity": "x"}"#).unwrap_err();
         assert!(err.contains("unknown field `identity`"), "{err}");
-        assert!(RuntimeConfig::parse("not json").unwrap_err().starts_with("config.json is not valid"));
+        assert!(RuntimeConfig::parse("not json")
+            .unwrap_err()
+            .starts_with("config.json is not valid"));
         assert!(RuntimeConfig::parse(r#"{"poll": {"interval_ms": 5}}"#).is_err());
-        assert!(RuntimeConfig::parse(r#"{"clouds": [{"name": "a", "identity_url": " "}]}"#).is_err());
-        let c = RuntimeConfig::parse(r#"{"api_origins": ["https://cyclades.example.org"]}"#).unwrap();
+        assert!(
+            RuntimeConfig::parse(r#"{"clouds": [{"name": "a", "identity_url": " "}]}"#).is_err()
+        );
+        let c =
+            RuntimeConfig::parse(r#"{"api_origins": ["https://cyclades.example.org"]}"#).unwrap();
         assert_eq!(c.api_origins, ["https://cyclades.example.org"]);
     }
 }

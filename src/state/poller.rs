@@ -35,7 +35,13 @@ pub struct Plan {
 
 /// Decide one tick. `pending` holds each pending port with when it was first
 /// seen pending; `stuck` are ports already given up on.
-pub fn plan(pending: &[(String, f64)], stuck: &HashSet<String>, visible: bool, now: f64, give_up_ms: f64) -> Plan {
+pub fn plan(
+    pending: &[(String, f64)],
+    stuck: &HashSet<String>,
+    visible: bool,
+    now: f64,
+    give_up_ms: f64,
+) -> Plan {
     let mut newly_stuck = Vec::new();
     let mut watch = Vec::new();
     for (id, since) in pending {
@@ -106,20 +112,31 @@ impl Poller {
             let deleting = store.deleting.get();
             // Read in place: with thousands of ports, cloning them all on every
             // change would dominate the cost of one status update.
-            let pending: Vec<String> =
-                store.ports.ids_where(|p| is_pending(p, &deleting)).into_iter().chain(deleting.keys().cloned()).collect();
+            let pending: Vec<String> = store
+                .ports
+                .ids_where(|p| is_pending(p, &deleting))
+                .into_iter()
+                .chain(deleting.keys().cloned())
+                .collect();
             // Notify only when the pending set really changed: most port updates
             // (a MAC filled in, a list refresh) leave it as it was.
             let now = js_sys::Date::now();
             let next: HashMap<String, f64> = poller.since.with_untracked(|since| {
-                pending.into_iter().map(|id| (id.clone(), since.get(&id).copied().unwrap_or(now))).collect()
+                pending
+                    .into_iter()
+                    .map(|id| (id.clone(), since.get(&id).copied().unwrap_or(now)))
+                    .collect()
             });
             if poller.since.with_untracked(|since| since != &next) {
                 poller.since.set(next);
             }
-            let stale = poller.stuck.with_untracked(|stuck| stuck.iter().any(|id| poller.since.with_untracked(|s| !s.contains_key(id))));
+            let stale = poller.stuck.with_untracked(|stuck| {
+                stuck.iter().any(|id| poller.since.with_untracked(|s| !s.contains_key(id)))
+            });
             if stale {
-                poller.stuck.update(|stuck| stuck.retain(|id| poller.since.with_untracked(|s| s.contains_key(id))));
+                poller.stuck.update(|stuck| {
+                    stuck.retain(|id| poller.since.with_untracked(|s| s.contains_key(id)))
+                });
             }
         });
 
@@ -165,7 +182,13 @@ impl Poller {
                     }
                     in_flight.set_value(true);
                     spawn_local(async move {
-                        poll_once(store, poller, announcer, config.current().poll.give_up_ms as f64).await;
+                        poll_once(
+                            store,
+                            poller,
+                            announcer,
+                            config.current().poll.give_up_ms as f64,
+                        )
+                        .await;
                         in_flight.set_value(false);
                     });
                 };
@@ -204,9 +227,11 @@ impl Poller {
 }
 
 async fn poll_once(store: Store, poller: Poller, announcer: Announcer, give_up_ms: f64) {
-    let pending: Vec<(String, f64)> = poller.since.with_untracked(|s| s.iter().map(|(k, v)| (k.clone(), *v)).collect());
+    let pending: Vec<(String, f64)> =
+        poller.since.with_untracked(|s| s.iter().map(|(k, v)| (k.clone(), *v)).collect());
     let stuck = poller.stuck.get_untracked();
-    let plan = plan(&pending, &stuck, poller.visible.get_untracked(), js_sys::Date::now(), give_up_ms);
+    let plan =
+        plan(&pending, &stuck, poller.visible.get_untracked(), js_sys::Date::now(), give_up_ms);
     if !plan.newly_stuck.is_empty() {
         for id in &plan.newly_stuck {
             announcer.announce(format!("Port {id} is taking longer than expected."));
@@ -268,7 +293,8 @@ fn document_visible() -> bool {
 fn watch_visibility(visible: RwSignal<bool>) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let on_change = Closure::<dyn Fn()>::new(move || visible.set(document_visible()));
-    let _ = document.add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
+    let _ = document
+        .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
     // The poller lives as long as the page.
     on_change.forget();
 }
@@ -285,7 +311,10 @@ mod tests {
     fn one_request_per_tick_whatever_is_pending() {
         let none = HashSet::new();
         assert_eq!(plan(&[], &none, true, 0.0, 1e9).request, Request::Nothing);
-        assert_eq!(plan(&pending(&[("11", 0.0)]), &none, true, 0.0, 1e9).request, Request::One("11".into()));
+        assert_eq!(
+            plan(&pending(&[("11", 0.0)]), &none, true, 0.0, 1e9).request,
+            Request::One("11".into())
+        );
         let many = pending(&[("11", 0.0), ("12", 0.0), ("13", 0.0)]);
         assert_eq!(plan(&many, &none, true, 0.0, 1e9).request, Request::List);
     }
@@ -312,7 +341,11 @@ mod tests {
 
     #[test]
     fn pending_means_build_or_deleting() {
-        let port = |id: &str, status: &str| Port { id: id.into(), status: status.into(), ..Port::default() };
+        let port = |id: &str, status: &str| Port {
+            id: id.into(),
+            status: status.into(),
+            ..Port::default()
+        };
         let deleting: HashMap<String, f64> = [("12".to_owned(), 0.0)].into();
         assert!(is_pending(&port("11", "BUILD"), &deleting));
         assert!(is_pending(&port("12", "ACTIVE"), &deleting));

@@ -27,9 +27,18 @@ pub struct Session {
 
 impl Session {
     /// Build a session from the identity service's answer.
-    pub fn from_access(identity_url: &str, token: &str, access: &Access, remember: bool) -> Result<Session, String> {
-        let user = access.user.as_ref().ok_or("The identity service did not say who this token belongs to.")?;
-        let endpoints = access.endpoints().map_err(|e| format!("This cloud cannot be used: {e}."))?;
+    pub fn from_access(
+        identity_url: &str,
+        token: &str,
+        access: &Access,
+        remember: bool,
+    ) -> Result<Session, String> {
+        let user = access
+            .user
+            .as_ref()
+            .ok_or("The identity service did not say who this token belongs to.")?;
+        let endpoints =
+            access.endpoints().map_err(|e| format!("This cloud cannot be used: {e}."))?;
         let token_info = access.token.as_ref();
         Ok(Session {
             identity_url: identity_url.trim_end_matches('/').to_owned(),
@@ -126,7 +135,12 @@ fn local_storage() -> Option<web_sys::Storage> {
 /// (`//evil.example` is a host, not a path) and never back to the login page.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.starts_with("/login") => {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.starts_with("/login") =>
+        {
             p.to_owned()
         }
         _ => "/networks".to_owned(),
@@ -169,7 +183,14 @@ mod tests {
     #[test]
     fn next_stays_inside_the_portal() {
         assert_eq!(safe_next(Some("/ports?sort=status")), "/ports?sort=status");
-        for bad in [None, Some(""), Some("//evil.example/x"), Some("/\\evil"), Some("https://evil"), Some("/login?next=/x")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("//evil.example/x"),
+            Some("/\\evil"),
+            Some("https://evil"),
+            Some("/login?next=/x"),
+        ] {
             assert_eq!(safe_next(bad), "/networks", "{bad:?}");
         }
     }

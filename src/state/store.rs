@@ -78,7 +78,9 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
 
     /// The ids of the objects that match, tracking every row but cloning none.
     pub fn ids_where(&self, mut keep: impl FnMut(&T) -> bool) -> Vec<String> {
-        self.rows.with(|rows| rows.iter().filter(|r| r.value.with(|v| keep(v))).map(|r| r.id.clone()).collect())
+        self.rows.with(|rows| {
+            rows.iter().filter(|r| r.value.with(|v| keep(v))).map(|r| r.id.clone()).collect()
+        })
     }
 
     /// Every object, without tracking.
@@ -91,15 +93,18 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
     }
 
     pub fn get_untracked(&self, id: &str) -> Option<T> {
-        self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == id).map(|r| r.value.get_untracked()))
+        self.rows.with_untracked(|rows| {
+            rows.iter().find(|r| r.id == id).map(|r| r.value.get_untracked())
+        })
     }
 
     /// Replace the whole list with a fresh answer: unchanged rows are not
     /// touched, changed rows update their own signal, and membership changes only
     /// when ids come or go.
     pub fn replace_all(&self, items: Vec<T>) {
-        let mut by_id: HashMap<String, ArcRwSignal<T>> =
-            self.rows.with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value.clone())).collect());
+        let mut by_id: HashMap<String, ArcRwSignal<T>> = self
+            .rows
+            .with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value.clone())).collect());
         let same_members = self.rows.with_untracked(|rows| {
             rows.len() == items.len() && rows.iter().zip(&items).all(|(r, i)| r.id == i.key())
         });
@@ -125,7 +130,9 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
 
     /// Add an object, or update it in place.
     pub fn upsert(&self, item: T) {
-        let existing = self.rows.with_untracked(|rows| rows.iter().find(|r| r.id == item.key()).map(|r| r.value.clone()));
+        let existing = self.rows.with_untracked(|rows| {
+            rows.iter().find(|r| r.id == item.key()).map(|r| r.value.clone())
+        });
         match existing {
             Some(signal) => {
                 if signal.with_untracked(|old| old != &item) {
@@ -213,9 +220,9 @@ impl Store {
 
     /// A full port list: ports we were deleting that are gone are forgotten.
     pub fn apply_ports(&self, list: Vec<Port>) {
-        let gone: Vec<String> = self
-            .deleting
-            .with_untracked(|d| d.keys().filter(|id| !list.iter().any(|p| &&p.id == id)).cloned().collect());
+        let gone: Vec<String> = self.deleting.with_untracked(|d| {
+            d.keys().filter(|id| !list.iter().any(|p| &&p.id == id)).cloned().collect()
+        });
         if !gone.is_empty() {
             self.deleting.update(|d| d.retain(|id, _| !gone.contains(id)));
         }
@@ -252,7 +259,11 @@ impl Store {
         self.projects
             .with(|ps| {
                 ps.iter().find(|p| p.id == id).map(|p| {
-                    if p.system_project { "Personal (system project)".to_owned() } else { p.name.clone() }
+                    if p.system_project {
+                        "Personal (system project)".to_owned()
+                    } else {
+                        p.name.clone()
+                    }
                 })
             })
             .filter(|n| !n.is_empty())
@@ -261,7 +272,11 @@ impl Store {
 
     /// A network's name, or "network <id>" when it has none or is unknown.
     pub fn network_name(&self, id: &str) -> String {
-        self.networks.get(id).map(|n| n.name).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("network {id}"))
+        self.networks
+            .get(id)
+            .map(|n| n.name)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("network {id}"))
     }
 
     /// "Server 1 (141)": names repeat, ids do not.

@@ -34,7 +34,10 @@ pub fn demo_token() -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 struct Driver(Child);
@@ -88,15 +91,22 @@ impl Harness {
 
     /// A browser on a portal served elsewhere (nginx, a gateway) at `base`, e.g.
     /// `http://127.0.0.1:8088`; `cloud` (if any) is stopped when the test ends.
-    pub async fn start_at(name: &str, base: &str, cloud: Option<nephele_cloud::Running>) -> Harness {
+    pub async fn start_at(
+        name: &str,
+        base: &str,
+        cloud: Option<nephele_cloud::Running>,
+    ) -> Harness {
         let base = base.trim_end_matches('/').to_owned();
         let port = free_port();
-        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver runs (apt-get install chromium-driver; make test installs it)");
+        let driver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect(
+                    "chromedriver runs (apt-get install chromium-driver; make test installs it)",
+                );
         let driver = Driver(driver);
 
         let mut caps = fantoccini::wd::Capabilities::new();
@@ -112,10 +122,11 @@ impl Harness {
         );
         let deadline = Instant::now() + WAIT;
         let client = loop {
-            let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await;
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await;
             match attempt {
                 Ok(c) => break c,
                 Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
@@ -155,7 +166,11 @@ struct Cdp {
 }
 
 impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
@@ -208,7 +223,10 @@ impl Page {
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "no {css:?} containing {text:?}; last seen: {last:?}");
+            assert!(
+                Instant::now() < deadline,
+                "no {css:?} containing {text:?}; last seen: {last:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -242,7 +260,11 @@ impl Page {
             .await
             .expect("look up label");
         let id = id.as_str().unwrap_or_else(|| panic!("no label {label:?}")).to_owned();
-        let input = self.client.find(Locator::Id(&id)).await.unwrap_or_else(|e| panic!("input for {label:?}: {e}"));
+        let input = self
+            .client
+            .find(Locator::Id(&id))
+            .await
+            .unwrap_or_else(|e| panic!("input for {label:?}: {e}"));
         input.clear().await.expect("clear input");
         input.send_keys(value).await.expect("type");
     }
@@ -339,7 +361,9 @@ pub fn dist_snapshot(tag: &str, config: Option<Option<&str>>) -> PathBuf {
     match config {
         None => {}
         Some(None) => std::fs::remove_file(dir.join("config.json")).expect("remove config.json"),
-        Some(Some(text)) => std::fs::write(dir.join("config.json"), text).expect("write config.json"),
+        Some(Some(text)) => {
+            std::fs::write(dir.join("config.json"), text).expect("write config.json")
+        }
     }
     dir
 }
@@ -365,7 +389,11 @@ impl Page {
             .await
             .expect("run axe-core");
         let violations: Vec<String> = serde_json::from_value(result).unwrap_or_default();
-        assert!(violations.is_empty(), "accessibility violations on {what}:\n{}", violations.join("\n"));
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {what}:\n{}",
+            violations.join("\n")
+        );
     }
 
     /// The cloud's request counters: (method, route, status) → count.
@@ -392,7 +420,9 @@ impl Page {
         self.metrics()
             .await
             .into_iter()
-            .filter(|(m, r, _, _)| m == "GET" && (r == "/network/v2.0/ports" || r == "/network/v2.0/ports/{id}"))
+            .filter(|(m, r, _, _)| {
+                m == "GET" && (r == "/network/v2.0/ports" || r == "/network/v2.0/ports/{id}")
+            })
             .map(|(_, _, _, n)| n)
             .sum()
     }
@@ -401,7 +431,11 @@ impl Page {
     pub async fn wait_js(&self, condition: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
-            let ok = self.client.execute(&format!("return !!({condition});"), vec![]).await.map(|v| v == json!(true));
+            let ok = self
+                .client
+                .execute(&format!("return !!({condition});"), vec![])
+                .await
+                .map(|v| v == json!(true));
             if ok.unwrap_or(false) {
                 return;
             }
@@ -430,7 +464,8 @@ impl Page {
 pub async fn http_get(url: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) =
+        rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect to the cloud");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
@@ -478,7 +513,13 @@ impl Page {
 impl Page {
     /// Call the cloud from inside the page with the signed-in user's token, as
     /// another tab of the same user would. Returns (status, body).
-    pub async fn api(&self, method: &str, service: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn api(
+        &self,
+        method: &str,
+        service: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let result = self
             .client
             .execute(
@@ -550,7 +591,10 @@ impl Page {
     /// to, and wait until the portal has brought the user back to `path`.
     pub async fn sign_in_at(&self, path: &str) {
         self.goto(path).await;
-        let next: String = path.bytes().map(|b| if b == b'/' { "%2F".to_owned() } else { (b as char).to_string() }).collect();
+        let next: String = path
+            .bytes()
+            .map(|b| if b == b'/' { "%2F".to_owned() } else { (b as char).to_string() })
+            .collect();
         self.wait_path(&format!("/login?next={next}")).await;
         self.sign_in().await;
         self.wait_path(path).await;

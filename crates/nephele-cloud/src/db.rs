@@ -73,8 +73,11 @@ impl Db {
         let (path, temp) = match path {
             Some(p) => (p.to_path_buf(), None),
             None => {
-                let p = std::env::temp_dir()
-                    .join(format!("nephele-cloud-{}-{:016x}.db", std::process::id(), rand::random::<u64>()));
+                let p = std::env::temp_dir().join(format!(
+                    "nephele-cloud-{}-{:016x}.db",
+                    std::process::id(),
+                    rand::random::<u64>()
+                ));
                 (p.clone(), Some(p))
             }
         };
@@ -159,8 +162,18 @@ pub fn parse_changes_since(raw: &str) -> ApiResult<i64> {
         }
     }
     let parsed = time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
-        .or_else(|_| time::OffsetDateTime::parse(&format!("{s}Z"), &time::format_description::well_known::Rfc3339))
-        .or_else(|_| time::OffsetDateTime::parse(&format!("{s}:00Z"), &time::format_description::well_known::Rfc3339))
+        .or_else(|_| {
+            time::OffsetDateTime::parse(
+                &format!("{s}Z"),
+                &time::format_description::well_known::Rfc3339,
+            )
+        })
+        .or_else(|_| {
+            time::OffsetDateTime::parse(
+                &format!("{s}:00Z"),
+                &time::format_description::well_known::Rfc3339,
+            )
+        })
         .map_err(|_| invalid())?;
     let us = (parsed.unix_timestamp_nanos() / 1000) as i64;
     let now = now_us();
@@ -186,22 +199,31 @@ pub struct Caller {
 /// Resolve a token (`None`: none was sent) into the caller, as Cyclades asks Astakos.
 /// `astakos`: the account API answers an unknown token itself (`Invalid X-Auth-Token`),
 /// Cyclades relays Astakos' refusal in the `fault` wrapper.
-pub fn authenticate(tx: &Transaction, token: Option<&str>, base: &str, astakos: bool) -> ApiResult<Caller> {
+pub fn authenticate(
+    tx: &Transaction,
+    token: Option<&str>,
+    base: &str,
+    astakos: bool,
+) -> ApiResult<Caller> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(ApiError::unauthorized("Access denied. No authentication token"));
     };
-    user_by_token(tx, token)?.map(|(uuid, name)| Caller { uuid, name, base: base.to_owned() }).ok_or_else(|| {
-        if astakos {
-            ApiError::unauthorized("Invalid X-Auth-Token")
-        } else {
-            ApiError::invalid_token()
-        }
-    })
+    user_by_token(tx, token)?
+        .map(|(uuid, name)| Caller { uuid, name, base: base.to_owned() })
+        .ok_or_else(|| {
+            if astakos {
+                ApiError::unauthorized("Invalid X-Auth-Token")
+            } else {
+                ApiError::invalid_token()
+            }
+        })
 }
 
 pub fn user_by_token(tx: &Transaction, token: &str) -> ApiResult<Option<(String, String)>> {
     Ok(tx
-        .query_row("SELECT uuid, name FROM users WHERE token = ?1", [token], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT uuid, name FROM users WHERE token = ?1", [token], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?)
 }
 
@@ -217,7 +239,11 @@ pub fn user_projects(tx: &Transaction, user: &str) -> ApiResult<Vec<String>> {
 
 fn is_member(tx: &Transaction, user: &str, project: &str) -> ApiResult<bool> {
     Ok(tx
-        .query_row("SELECT 1 FROM memberships WHERE user = ?1 AND project = ?2", [user, project], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM memberships WHERE user = ?1 AND project = ?2",
+            [user, project],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -227,7 +253,10 @@ fn is_member(tx: &Transaction, user: &str, project: &str) -> ApiResult<bool> {
 fn insert_seed(tx: &Transaction, seed: &Seed) -> anyhow::Result<()> {
     let now = now_us();
     for u in &seed.users {
-        tx.execute("INSERT INTO users (uuid, name, token) VALUES (?1, ?2, ?3)", params![u.uuid, u.name, u.token])?;
+        tx.execute(
+            "INSERT INTO users (uuid, name, token) VALUES (?1, ?2, ?3)",
+            params![u.uuid, u.name, u.token],
+        )?;
         tx.execute(
             "INSERT INTO projects (uuid, name, owner, description, system, created) VALUES (?1, ?2, ?1, ?3, 1, ?4)",
             params![u.uuid, format!("system:{}", u.uuid), "System project", now],
@@ -254,7 +283,10 @@ fn insert_seed(tx: &Transaction, seed: &Seed) -> anyhow::Result<()> {
         let mut members: Vec<&String> = p.members.iter().collect();
         members.push(&p.owner);
         for m in members {
-            tx.execute("INSERT OR IGNORE INTO memberships (project, user) VALUES (?1, ?2)", [&p.uuid, m])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO memberships (project, user) VALUES (?1, ?2)",
+                [&p.uuid, m],
+            )?;
         }
         for (r, c) in &p.resources {
             tx.execute(
@@ -302,10 +334,15 @@ fn insert_seed(tx: &Transaction, seed: &Seed) -> anyhow::Result<()> {
         }
     }
     for p in &seed.ports {
-        let owner: String = tx.query_row("SELECT user FROM servers WHERE id = ?1", [p.server], |r| r.get(0))?;
+        let owner: String =
+            tx.query_row("SELECT user FROM servers WHERE id = ?1", [p.server], |r| r.get(0))?;
         let subnet: Option<i64> = match &p.ip {
             Some(_) => tx
-                .query_row("SELECT id FROM subnets WHERE network = ?1 AND ip_version = 4", [p.network], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM subnets WHERE network = ?1 AND ip_version = 4",
+                    [p.network],
+                    |r| r.get(0),
+                )
                 .optional()?,
             None => None,
         };
@@ -316,7 +353,12 @@ fn insert_seed(tx: &Transaction, seed: &Seed) -> anyhow::Result<()> {
         )?;
     }
     let ids = &seed.next_ids;
-    for (kind, v) in [("network", ids.network), ("subnet", ids.subnet), ("port", ids.port), ("floating_ip", ids.floating_ip)] {
+    for (kind, v) in [
+        ("network", ids.network),
+        ("subnet", ids.subnet),
+        ("port", ids.port),
+        ("floating_ip", ids.floating_ip),
+    ] {
         if let Some(v) = v {
             tx.execute("INSERT INTO next_ids (kind, next) VALUES (?1, ?2)", params![kind, v])?;
         }
@@ -325,7 +367,10 @@ fn insert_seed(tx: &Transaction, seed: &Seed) -> anyhow::Result<()> {
 }
 
 fn pools_json(pools: &[(u32, u32)]) -> String {
-    Value::Array(pools.iter().map(|(a, b)| json!({"start": v4_str(*a), "end": v4_str(*b)})).collect()).to_string()
+    Value::Array(
+        pools.iter().map(|(a, b)| json!({"start": v4_str(*a), "end": v4_str(*b)})).collect(),
+    )
+    .to_string()
 }
 
 fn mac_for(port: i64) -> String {
@@ -335,14 +380,19 @@ fn mac_for(port: i64) -> String {
 
 /// The next id of a kind: the configured start, but never below what exists.
 fn next_id(tx: &Transaction, kind: &str, table: &str) -> ApiResult<i64> {
-    let configured: Option<i64> =
-        tx.query_row("SELECT next FROM next_ids WHERE kind = ?1", [kind], |r| r.get(0)).optional()?;
-    let max: i64 = tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
+    let configured: Option<i64> = tx
+        .query_row("SELECT next FROM next_ids WHERE kind = ?1", [kind], |r| r.get(0))
+        .optional()?;
+    let max: i64 =
+        tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
     let id = configured.unwrap_or(1).max(max.saturating_add(1));
     if id == i64::MAX {
         return Err(ApiError::Internal(format!("{kind} ids exhausted")));
     }
-    tx.execute("INSERT OR REPLACE INTO next_ids (kind, next) VALUES (?1, ?2)", params![kind, id + 1])?;
+    tx.execute(
+        "INSERT OR REPLACE INTO next_ids (kind, next) VALUES (?1, ?2)",
+        params![kind, id + 1],
+    )?;
     Ok(id)
 }
 
@@ -365,8 +415,12 @@ pub fn envelope<'a>(body: &'a Value, key: &str) -> ApiResult<&'a Map<String, Val
 fn id_attr(obj: &Map<String, Value>, key: &str, invalid: &str) -> ApiResult<Option<i64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| bad(invalid)),
-        Some(Value::String(s)) => nephele_model::id::parse_numeric_id(s).map(Some).ok_or_else(|| bad(invalid)),
+        Some(Value::Number(n)) => {
+            n.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| bad(invalid))
+        }
+        Some(Value::String(s)) => {
+            nephele_model::id::parse_numeric_id(s).map(Some).ok_or_else(|| bad(invalid))
+        }
         Some(_) => Err(bad(invalid)),
     }
 }
@@ -422,7 +476,12 @@ fn usage(tx: &Transaction, user: Option<&str>, project: &str, resource: &str) ->
     Ok(n)
 }
 
-fn quota_entry(tx: &Transaction, user: &str, project: &str, resource: &str) -> ApiResult<QuotaEntry> {
+fn quota_entry(
+    tx: &Transaction,
+    user: &str,
+    project: &str,
+    resource: &str,
+) -> ApiResult<QuotaEntry> {
     let (member, total): (i64, i64) = tx
         .query_row(
             "SELECT member, total FROM capacities WHERE project = ?1 AND resource = ?2",
@@ -477,8 +536,14 @@ pub fn resources() -> Resources {
     };
     [
         ("cyclades.vm", r("cyclades_compute", "Number of virtual machines", None)),
-        ("cyclades.cpu", r("cyclades_compute", "Number of virtual machine processors of running servers", None)),
-        ("cyclades.ram", r("cyclades_compute", "Virtual machine memory size of running servers", Some("bytes"))),
+        (
+            "cyclades.cpu",
+            r("cyclades_compute", "Number of virtual machine processors of running servers", None),
+        ),
+        (
+            "cyclades.ram",
+            r("cyclades_compute", "Virtual machine memory size of running servers", Some("bytes")),
+        ),
         ("cyclades.disk", r("cyclades_compute", "Virtual machine disk size", Some("bytes"))),
         ("cyclades.network.private", r("cyclades_network", "Number of private networks", None)),
         ("cyclades.floating_ip", r("cyclades_network", "Number of Floating IP addresses", None)),
@@ -496,7 +561,11 @@ pub fn user_catalogs(tx: &Transaction, body: &Value) -> ApiResult<Value> {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(a)) => a
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad(format!("Malformed request. Invalid '{key}' field."))))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad(format!("Malformed request. Invalid '{key}' field.")))
+                })
                 .collect(),
             Some(_) => Err(bad(format!("Malformed request. Invalid '{key}' field."))),
         }
@@ -506,16 +575,18 @@ pub fn user_catalogs(tx: &Transaction, body: &Value) -> ApiResult<Value> {
     }
     let mut by_uuid = Map::new();
     for uuid in list("uuids")? {
-        let name: Option<String> =
-            tx.query_row("SELECT name FROM users WHERE uuid = ?1", [&uuid], |r| r.get(0)).optional()?;
+        let name: Option<String> = tx
+            .query_row("SELECT name FROM users WHERE uuid = ?1", [&uuid], |r| r.get(0))
+            .optional()?;
         if let Some(name) = name {
             by_uuid.insert(uuid, Value::String(name));
         }
     }
     let mut by_name = Map::new();
     for name in list("displaynames")? {
-        let uuid: Option<String> =
-            tx.query_row("SELECT uuid FROM users WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
+        let uuid: Option<String> = tx
+            .query_row("SELECT uuid FROM users WHERE name = ?1", [&name], |r| r.get(0))
+            .optional()?;
         if let Some(uuid) = uuid {
             by_name.insert(name, Value::String(uuid));
         }
@@ -541,13 +612,19 @@ fn project_row(tx: &Transaction, uuid: &str) -> ApiResult<Option<Project>> {
         )
         .optional()?;
     let Some((id, name, owner, description, system, created)) = row else { return Ok(None) };
-    let mut st = tx.prepare("SELECT resource, member, total FROM capacities WHERE project = ?1 ORDER BY resource")?;
+    let mut st = tx.prepare(
+        "SELECT resource, member, total FROM capacities WHERE project = ?1 ORDER BY resource",
+    )?;
     let resources = st
         .query_map([&id], |r| {
-            Ok((r.get::<_, String>(0)?, ProjectResource { member_capacity: r.get(1)?, project_capacity: r.get(2)? }))
+            Ok((
+                r.get::<_, String>(0)?,
+                ProjectResource { member_capacity: r.get(1)?, project_capacity: r.get(2)? },
+            ))
         })?
         .collect::<Result<BTreeMap<_, _>, _>>()?;
-    let members: i64 = tx.query_row("SELECT COUNT(*) FROM memberships WHERE project = ?1", [&id], |r| r.get(0))?;
+    let members: i64 =
+        tx.query_row("SELECT COUNT(*) FROM memberships WHERE project = ?1", [&id], |r| r.get(0))?;
     Ok(Some(Project {
         id,
         state: "active".into(),
@@ -635,7 +712,8 @@ fn visible_network(tx: &Transaction, c: &Caller, id: i64) -> ApiResult<Option<Ne
 }
 
 fn network_or_404(tx: &Transaction, c: &Caller, id: i64) -> ApiResult<NetRow> {
-    visible_network(tx, c, id)?.ok_or_else(|| ApiError::not_found(format!("Network {id} not found.")))
+    visible_network(tx, c, id)?
+        .ok_or_else(|| ApiError::not_found(format!("Network {id} not found.")))
 }
 
 fn render_network(tx: &Transaction, c: &Caller, n: &NetRow) -> ApiResult<Network> {
@@ -668,7 +746,8 @@ pub fn list_networks(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiRes
         "SELECT {NET_COLS} FROM networks WHERE (public = 1 OR user = ?1)
          AND (CASE WHEN ?2 IS NULL THEN deleted = 0 ELSE updated >= ?2 END) ORDER BY id"
     ))?;
-    let rows = st.query_map(params![c.uuid, since], net_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows =
+        st.query_map(params![c.uuid, since], net_from_row)?.collect::<Result<Vec<_>, _>>()?;
     rows.iter().map(|n| render_network(tx, c, n)).collect()
 }
 
@@ -719,7 +798,10 @@ pub fn rename_network(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> Ap
     if n.deleted {
         return Err(bad("Network has been deleted."));
     }
-    tx.execute("UPDATE networks SET name = ?1, updated = ?2 WHERE id = ?3", params![name, now_us(), id])?;
+    tx.execute(
+        "UPDATE networks SET name = ?1, updated = ?2 WHERE id = ?3",
+        params![name, now_us(), id],
+    )?;
     get_network(tx, c, id)
 }
 
@@ -731,19 +813,29 @@ pub fn delete_network(tx: &Transaction, c: &Caller, id: i64) -> ApiResult<()> {
     if n.public {
         return Err(ApiError::forbidden("Cannot delete the public network."));
     }
-    let ports: i64 = tx.query_row("SELECT COUNT(*) FROM ports WHERE network = ?1", [id], |r| r.get(0))?;
+    let ports: i64 =
+        tx.query_row("SELECT COUNT(*) FROM ports WHERE network = ?1", [id], |r| r.get(0))?;
     if ports > 0 {
         return Err(ApiError::conflict(format!(
             "Cannot delete network. There are ports still configured on network network {id}"
         )));
     }
-    let fips: i64 = tx.query_row("SELECT COUNT(*) FROM floating_ips WHERE network = ?1", [id], |r| r.get(0))?;
+    let fips: i64 =
+        tx.query_row("SELECT COUNT(*) FROM floating_ips WHERE network = ?1", [id], |r| r.get(0))?;
     if fips > 0 {
-        return Err(ApiError::conflict("Cannot delete netowrk. Network has allocated floating IPs."));
+        return Err(ApiError::conflict(
+            "Cannot delete netowrk. Network has allocated floating IPs.",
+        ));
     }
     let now = now_us();
-    tx.execute("UPDATE networks SET deleted = 1, status = 'DELETED', updated = ?1 WHERE id = ?2", params![now, id])?;
-    tx.execute("UPDATE subnets SET deleted = 1, updated = ?1 WHERE network = ?2", params![now, id])?;
+    tx.execute(
+        "UPDATE networks SET deleted = 1, status = 'DELETED', updated = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    tx.execute(
+        "UPDATE subnets SET deleted = 1, updated = ?1 WHERE network = ?2",
+        params![now, id],
+    )?;
     Ok(())
 }
 
@@ -764,7 +856,9 @@ fn reassign_target(body: &Value) -> ApiResult<String> {
         Some(_) => return Err(bad("Invalid argument.")),
     };
     if bool_attr(action, "shared_to_project").map_err(|_| bad("Invalid argument."))? == Some(true) {
-        return Err(ApiError::forbidden("Sharing resource to the members of the project is not permitted"));
+        return Err(ApiError::forbidden(
+            "Sharing resource to the members of the project is not permitted",
+        ));
     }
     Ok(project)
 }
@@ -776,7 +870,9 @@ pub fn network_action(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> Ap
         return Err(ApiError::forbidden("Cannot reassign public network"));
     }
     if n.user.as_deref() != Some(c.uuid.as_str()) {
-        return Err(ApiError::forbidden("Action 'reassign' is allowed only to the owner of the network."));
+        return Err(ApiError::forbidden(
+            "Action 'reassign' is allowed only to the owner of the network.",
+        ));
     }
     if n.deleted {
         return Err(bad("Network has been deleted."));
@@ -784,7 +880,10 @@ pub fn network_action(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> Ap
     require_member(tx, c, &project)?;
     if n.project.as_deref() != Some(project.as_str()) {
         charge(tx, &c.uuid, &project, "cyclades.network.private", 1)?;
-        tx.execute("UPDATE networks SET project = ?1, updated = ?2 WHERE id = ?3", params![project, now_us(), id])?;
+        tx.execute(
+            "UPDATE networks SET project = ?1, updated = ?2 WHERE id = ?3",
+            params![project, now_us(), id],
+        )?;
     }
     Ok(())
 }
@@ -857,7 +956,8 @@ pub fn list_subnets(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiResu
          WHERE (n.public = 1 OR n.user = ?1)
          AND (CASE WHEN ?2 IS NULL THEN s.deleted = 0 ELSE s.updated >= ?2 END) ORDER BY s.id"
     ))?;
-    let rows = st.query_map(params![c.uuid, since], sub_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows =
+        st.query_map(params![c.uuid, since], sub_from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows.iter().map(|s| render_subnet(c, s)).collect())
 }
 
@@ -888,21 +988,33 @@ pub fn rename_subnet(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> Api
     if s.net_user.as_deref() != Some(c.uuid.as_str()) {
         return Err(ApiError::forbidden("Forbidden operation"));
     }
-    tx.execute("UPDATE subnets SET name = ?1, updated = ?2 WHERE id = ?3", params![name, now_us(), id])?;
+    tx.execute(
+        "UPDATE subnets SET name = ?1, updated = ?2 WHERE id = ?3",
+        params![name, now_us(), id],
+    )?;
     get_subnet(tx, c, id)
 }
 
 pub fn create_subnet(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Subnet> {
     let obj = envelope(body, "subnet")?;
-    let net_id = id_attr(obj, "network_id", "Malformed request")?.ok_or_else(|| bad("Malformed request"))?;
+    let net_id =
+        id_attr(obj, "network_id", "Malformed request")?.ok_or_else(|| bad("Malformed request"))?;
     let cidr_raw = match obj.get("cidr") {
         Some(Value::String(s)) => s.clone(),
         _ => return Err(bad("Malformed request")),
     };
     let ip_version = match obj.get("ip_version") {
         None | Some(Value::Null) => 4,
-        Some(Value::Number(n)) if n.as_i64() == Some(4) || n.as_i64() == Some(6) => n.as_i64().unwrap_or(4),
-        Some(Value::String(s)) if s == "4" || s == "6" => if s == "6" { 6 } else { 4 },
+        Some(Value::Number(n)) if n.as_i64() == Some(4) || n.as_i64() == Some(6) => {
+            n.as_i64().unwrap_or(4)
+        }
+        Some(Value::String(s)) if s == "4" || s == "6" => {
+            if s == "6" {
+                6
+            } else {
+                4
+            }
+        }
         Some(_) => return Err(bad("Malformed IP version type")),
     };
     let name = name_attr(obj, "Subnet name is too long")?.unwrap_or_default();
@@ -924,7 +1036,8 @@ pub fn create_subnet(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Su
     };
     let dns = list_attr("dns_nameservers")?;
     let routes = list_attr("host_routes")?;
-    let n = visible_network(tx, c, net_id)?.ok_or_else(|| ApiError::not_found("No network found with that ID"))?;
+    let n = visible_network(tx, c, net_id)?
+        .ok_or_else(|| ApiError::not_found("No network found with that ID"))?;
     if n.deleted {
         return Err(bad("Network has been deleted"));
     }
@@ -959,12 +1072,16 @@ pub fn create_subnet(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Su
         };
         (gw, "[]".to_owned())
     } else {
-        let (cidr, clean) = Cidr4::parse(&cidr_raw).ok_or_else(|| bad("Invalid network IPv4 subnet"))?;
+        let (cidr, clean) =
+            Cidr4::parse(&cidr_raw).ok_or_else(|| bad("Invalid network IPv4 subnet"))?;
         if !clean {
             return Err(bad("Invalid network IPv4 subnet"));
         }
         if cidr.prefix < 22 || cidr.prefix > 29 {
-            return Err(ApiError::over_limit("Unsupported network size", "Netmask must be in range: [22, 29]"));
+            return Err(ApiError::over_limit(
+                "Unsupported network size",
+                "Netmask must be in range: [22, 29]",
+            ));
         }
         let gateway = match obj.get("gateway_ip") {
             None => Some(cidr.first_host()),
@@ -1036,7 +1153,8 @@ struct ServerRow {
     updated: i64,
 }
 
-const SERVER_COLS: &str = "id, name, status, user, project, cpu, ram, disk, image, created, updated";
+const SERVER_COLS: &str =
+    "id, name, status, user, project, cpu, ram, disk, image, created, updated";
 
 fn server_from_row(r: &rusqlite::Row) -> rusqlite::Result<ServerRow> {
     Ok(ServerRow {
@@ -1067,7 +1185,11 @@ fn server_row(tx: &Transaction, c: &Caller, id: i64) -> ApiResult<ServerRow> {
 /// The in-flight port action of a server (`CONNECT`/`DISCONNECT`), if any.
 fn pending_action(tx: &Transaction, server: i64) -> ApiResult<Option<&'static str>> {
     let kind: Option<String> = tx
-        .query_row("SELECT kind FROM pending WHERE server = ?1 ORDER BY id LIMIT 1", [server], |r| r.get(0))
+        .query_row(
+            "SELECT kind FROM pending WHERE server = ?1 ORDER BY id LIMIT 1",
+            [server],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(kind.map(|k| if k == "connect" { "CONNECT" } else { "DISCONNECT" }))
 }
@@ -1143,11 +1265,16 @@ fn server_rows(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiResult<Ve
         "SELECT {SERVER_COLS} FROM servers WHERE user = ?1
          AND (CASE WHEN ?2 IS NULL THEN status != 'DELETED' ELSE updated >= ?2 END) ORDER BY id"
     ))?;
-    let rows = st.query_map(params![c.uuid, since], server_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows =
+        st.query_map(params![c.uuid, since], server_from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-pub fn list_servers(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiResult<Vec<ServerSummary>> {
+pub fn list_servers(
+    tx: &Transaction,
+    c: &Caller,
+    since: Option<i64>,
+) -> ApiResult<Vec<ServerSummary>> {
     Ok(server_rows(tx, c, since)?
         .into_iter()
         .map(|s| ServerSummary {
@@ -1158,7 +1285,11 @@ pub fn list_servers(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiResu
         .collect())
 }
 
-pub fn list_servers_detail(tx: &Transaction, c: &Caller, since: Option<i64>) -> ApiResult<Vec<Server>> {
+pub fn list_servers_detail(
+    tx: &Transaction,
+    c: &Caller,
+    since: Option<i64>,
+) -> ApiResult<Vec<Server>> {
     server_rows(tx, c, since)?.iter().map(|s| render_server(tx, c, s)).collect()
 }
 
@@ -1186,7 +1317,11 @@ struct PortRow {
     net_public: bool,
 }
 
-fn port_rows(tx: &Transaction, filter: &str, args: impl rusqlite::Params) -> ApiResult<Vec<PortRow>> {
+fn port_rows(
+    tx: &Transaction,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> ApiResult<Vec<PortRow>> {
     let mut st = tx.prepare(&format!(
         "SELECT p.id, p.network, p.user, p.device, p.name, p.status, p.mac, p.ip, p.subnet, p.created, p.updated,
                 (SELECT f.id FROM floating_ips f WHERE f.port = p.id), n.public
@@ -1226,13 +1361,17 @@ fn port_ipv6(tx: &Transaction, p: &PortRow) -> ApiResult<Option<(String, i64)>> 
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    Ok(v6.and_then(|(id, cidr)| parse_v6_64(&cidr).and_then(|net| eui64(net, mac)).map(|a| (a, id))))
+    Ok(v6
+        .and_then(|(id, cidr)| parse_v6_64(&cidr).and_then(|net| eui64(net, mac)).map(|a| (a, id))))
 }
 
 fn render_port(tx: &Transaction, c: &Caller, p: &PortRow) -> ApiResult<Port> {
     let mut fixed_ips = Vec::new();
     if let Some(ip) = &p.ip {
-        fixed_ips.push(FixedIp { ip_address: ip.clone(), subnet: p.subnet.map(|s| s.to_string()).unwrap_or_default() });
+        fixed_ips.push(FixedIp {
+            ip_address: ip.clone(),
+            subnet: p.subnet.map(|s| s.to_string()).unwrap_or_default(),
+        });
     }
     if let Some((ip, subnet)) = port_ipv6(tx, p)? {
         fixed_ips.push(FixedIp { ip_address: ip, subnet: subnet.to_string() });
@@ -1276,12 +1415,18 @@ pub fn get_port(tx: &Transaction, c: &Caller, id: i64) -> ApiResult<Port> {
 /// Validate a server action (`CONNECT`/`DISCONNECT`) as Cyclades' commands do.
 fn validate_server_action(tx: &Transaction, server: &ServerRow, action: &str) -> ApiResult<()> {
     if let Some(pending) = pending_action(tx, server.id)? {
-        return Err(bad(format!("Cannot perform '{action}' action while there is a pending '{pending}'.")));
+        return Err(bad(format!(
+            "Cannot perform '{action}' action while there is a pending '{pending}'."
+        )));
     }
     match server.status.as_str() {
         "ACTIVE" | "STOPPED" => Ok(()),
-        "BUILD" => Err(ApiError::build_in_progress(format!("Server '{}' is being built.", server.id))),
-        other => Err(bad(format!("Cannot perform '{action}' action while server is in '{other}' state."))),
+        "BUILD" => {
+            Err(ApiError::build_in_progress(format!("Server '{}' is being built.", server.id)))
+        }
+        other => Err(bad(format!(
+            "Cannot perform '{action}' action while server is in '{other}' state."
+        ))),
     }
 }
 
@@ -1323,10 +1468,17 @@ fn used_addresses(tx: &Transaction, network: i64) -> ApiResult<HashSet<u32>> {
 
 fn in_pools(pools: &str, ip: u32) -> bool {
     let pools: Vec<AllocationPool> = serde_json::from_str(pools).unwrap_or_default();
-    pools.iter().any(|p| matches!((v4(&p.start), v4(&p.end)), (Some(a), Some(b)) if ip >= a && ip <= b))
+    pools
+        .iter()
+        .any(|p| matches!((v4(&p.start), v4(&p.end)), (Some(a), Some(b)) if ip >= a && ip <= b))
 }
 
-pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i64) -> ApiResult<Port> {
+pub fn create_port(
+    tx: &Transaction,
+    c: &Caller,
+    body: &Value,
+    build_delay_us: i64,
+) -> ApiResult<Port> {
     let obj = envelope(body, "port")?;
     let net_id = id_attr(obj, "network_id", "Invalid network ID.")?
         .ok_or_else(|| bad("Malformed request. Missing attribute 'network_id'."))?;
@@ -1339,7 +1491,9 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
             [Value::Object(ip)] => match ip.get("ip_address") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(a)) if v4(a).is_some() => Some(a.clone()),
-                Some(Value::String(a)) => return Err(bad(format!("{a} is not a valid IPv4 Address"))),
+                Some(Value::String(a)) => {
+                    return Err(bad(format!("{a} is not a valid IPv4 Address")))
+                }
                 Some(_) => return Err(bad("Invalid 'fixed_ips' field.")),
             },
             [_] => return Err(bad("Invalid 'fixed_ips' field.")),
@@ -1354,7 +1508,8 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
             if s.status == "DELETED" {
                 return Err(bad("Server has been deleted."));
             }
-            let nics: i64 = tx.query_row("SELECT COUNT(*) FROM ports WHERE device = ?1", [d], |r| r.get(0))?;
+            let nics: i64 =
+                tx.query_row("SELECT COUNT(*) FROM ports WHERE device = ?1", [d], |r| r.get(0))?;
             if nics >= MAX_PORTS {
                 return Err(bad("Maximum ports per server limit reached"));
             }
@@ -1379,14 +1534,20 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
             .optional()?
             .ok_or_else(|| ApiError::not_found("Floating IP does not exist."))?;
         if fip.1 != net_id {
-            return Err(ApiError::conflict(format!("IP Address {addr} does not belong to network {net_id}")));
+            return Err(ApiError::conflict(format!(
+                "IP Address {addr} does not belong to network {net_id}"
+            )));
         }
         if fip.2.is_some() {
             return Err(ApiError::conflict(format!("IP address '{addr}' is already in use")));
         }
         floating = Some(fip.0);
         let subnet: Option<i64> = tx
-            .query_row("SELECT id FROM subnets WHERE network = ?1 AND ip_version = 4", [net_id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM subnets WHERE network = ?1 AND ip_version = 4",
+                [net_id],
+                |r| r.get(0),
+            )
             .optional()?;
         (Some(addr), subnet)
     } else {
@@ -1399,22 +1560,30 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
             .optional()?;
         match (sub, address) {
             (None, Some(a)) => {
-                return Err(bad(format!("Address {a} is not a valid IP for the defined network subnets")))
+                return Err(bad(format!(
+                    "Address {a} is not a valid IP for the defined network subnets"
+                )))
             }
             (None, None) => (None, None),
             (Some((sid, cidr, _)), Some(a)) => {
-                let ok = Cidr4::parse(&cidr).zip(v4(&a)).is_some_and(|((c4, _), ip)| c4.is_host(ip));
+                let ok =
+                    Cidr4::parse(&cidr).zip(v4(&a)).is_some_and(|((c4, _), ip)| c4.is_host(ip));
                 if !ok {
                     return Err(bad(format!("Address {a} does not belong to network {net_id}")));
                 }
-                if v4(&a).is_some_and(|ip| used_addresses(tx, net_id).is_ok_and(|u| u.contains(&ip))) {
+                if v4(&a)
+                    .is_some_and(|ip| used_addresses(tx, net_id).is_ok_and(|u| u.contains(&ip)))
+                {
                     return Err(ApiError::conflict(format!("IP address {a} is already used.")));
                 }
                 (Some(a), Some(sid))
             }
             (Some((sid, _, pools)), None) => {
-                let ip = free_address(tx, net_id, &pools)?
-                    .ok_or_else(|| ApiError::conflict(format!("No more IP addresses available on network {net_id}")))?;
+                let ip = free_address(tx, net_id, &pools)?.ok_or_else(|| {
+                    ApiError::conflict(format!(
+                        "No more IP addresses available on network {net_id}"
+                    ))
+                })?;
                 (Some(v4_str(ip)), Some(sid))
             }
         }
@@ -1431,7 +1600,10 @@ pub fn create_port(tx: &Transaction, c: &Caller, body: &Value, build_delay_us: i
         params![id, net_id, c.uuid, device, name, status, ip, subnet, now],
     )?;
     if let Some(f) = floating {
-        tx.execute("UPDATE floating_ips SET port = ?1, updated = ?2 WHERE id = ?3", params![id, now, f])?;
+        tx.execute(
+            "UPDATE floating_ips SET port = ?1, updated = ?2 WHERE id = ?3",
+            params![id, now, f],
+        )?;
     }
     if let Some(s) = &server {
         tx.execute("UPDATE networks SET instantiated = 1 WHERE id = ?1", [net_id])?;
@@ -1450,7 +1622,10 @@ pub fn update_port(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> ApiRe
     security_groups_attr(obj)?;
     port_row(tx, c, id)?;
     if let Some(name) = name.filter(|n| !n.is_empty()) {
-        tx.execute("UPDATE ports SET name = ?1, updated = ?2 WHERE id = ?3", params![name, now_us(), id])?;
+        tx.execute(
+            "UPDATE ports SET name = ?1, updated = ?2 WHERE id = ?3",
+            params![name, now_us(), id],
+        )?;
     }
     get_port(tx, c, id)
 }
@@ -1464,7 +1639,11 @@ pub fn delete_port(tx: &Transaction, c: &Caller, id: i64, build_delay_us: i64) -
     }
     let server = match p.device {
         Some(d) => tx
-            .query_row(&format!("SELECT {SERVER_COLS} FROM servers WHERE id = ?1"), [d], server_from_row)
+            .query_row(
+                &format!("SELECT {SERVER_COLS} FROM servers WHERE id = ?1"),
+                [d],
+                server_from_row,
+            )
             .optional()?
             .filter(|s| s.status != "DELETED"),
         None => None,
@@ -1485,7 +1664,10 @@ pub fn delete_port(tx: &Transaction, c: &Caller, id: i64, build_delay_us: i64) -
 
 /// Remove a port: its floating IP stays reserved (detached), other addresses go back.
 fn remove_port(tx: &Transaction, id: i64, now: i64) -> ApiResult<()> {
-    tx.execute("UPDATE floating_ips SET port = NULL, updated = ?1 WHERE port = ?2", params![now, id])?;
+    tx.execute(
+        "UPDATE floating_ips SET port = NULL, updated = ?1 WHERE port = ?2",
+        params![now, id],
+    )?;
     tx.execute("DELETE FROM ports WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM pending WHERE port = ?1", [id])?;
     Ok(())
@@ -1496,7 +1678,9 @@ fn remove_port(tx: &Transaction, id: i64, now: i64) -> ApiResult<()> {
 /// Apply every pending transition due at `now`; returns the next due time, if any.
 pub fn apply_due(tx: &Transaction, now: i64) -> ApiResult<Option<i64>> {
     let due: Vec<(i64, String, i64, i64)> = {
-        let mut st = tx.prepare("SELECT id, kind, port, server FROM pending WHERE due <= ?1 ORDER BY due, id")?;
+        let mut st = tx.prepare(
+            "SELECT id, kind, port, server FROM pending WHERE due <= ?1 ORDER BY due, id",
+        )?;
         let rows = st
             .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -1608,7 +1792,11 @@ pub fn create_fip(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Float
                 )));
             }
             let pools: String = tx
-                .query_row("SELECT pools FROM subnets WHERE network = ?1 AND ip_version = 4", [nid], |r| r.get(0))
+                .query_row(
+                    "SELECT pools FROM subnets WHERE network = ?1 AND ip_version = 4",
+                    [nid],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .unwrap_or_else(|| "[]".into());
             let ip = match address {
@@ -1622,8 +1810,9 @@ pub fn create_fip(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Float
                     }
                     ip
                 }
-                None => free_address(tx, nid, &pools)?
-                    .ok_or_else(|| ApiError::conflict(format!("No more IP addresses available on network {nid}")))?,
+                None => free_address(tx, nid, &pools)?.ok_or_else(|| {
+                    ApiError::conflict(format!("No more IP addresses available on network {nid}"))
+                })?,
             };
             (nid, ip)
         }
@@ -1632,7 +1821,9 @@ pub fn create_fip(tx: &Transaction, c: &Caller, body: &Value) -> ApiResult<Float
                 "SELECT n.id, s.pools FROM networks n JOIN subnets s ON s.network = n.id AND s.ip_version = 4
                  WHERE n.public = 1 AND n.fip_pool = 1 AND n.deleted = 0 ORDER BY n.id",
             )?;
-            let nets = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+            let nets = st
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
             let mut found = None;
             for (nid, pools) in nets {
                 if let Some(ip) = free_address(tx, nid, &pools)? {
@@ -1670,12 +1861,17 @@ pub fn fip_action(tx: &Transaction, c: &Caller, id: i64, body: &Value) -> ApiRes
     let f = fip_row(tx, c, id)?;
     let project = reassign_target(body)?;
     if f.user != c.uuid {
-        return Err(ApiError::forbidden("Action 'reassign' is allowed only to the owner of the floating IP."));
+        return Err(ApiError::forbidden(
+            "Action 'reassign' is allowed only to the owner of the floating IP.",
+        ));
     }
     require_member(tx, c, &project)?;
     if f.project != project {
         charge(tx, &c.uuid, &project, "cyclades.floating_ip", 1)?;
-        tx.execute("UPDATE floating_ips SET project = ?1, updated = ?2 WHERE id = ?3", params![project, now_us(), id])?;
+        tx.execute(
+            "UPDATE floating_ips SET project = ?1, updated = ?2 WHERE id = ?3",
+            params![project, now_us(), id],
+        )?;
     }
     Ok(())
 }

@@ -47,7 +47,10 @@ impl ApiError {
     }
     /// The quota refusal, worded as Astakos does (spec §4.3).
     pub fn quota(resource: &str, o: OverLimit) -> ApiError {
-        ApiError::over_limit("Resource Limit Exceeded for your account.", over_limit_details(resource, o))
+        ApiError::over_limit(
+            "Resource Limit Exceeded for your account.",
+            over_limit_details(resource, o),
+        )
     }
     /// A body beyond the size limit.
     pub fn too_large(m: impl Into<String>) -> ApiError {
@@ -62,7 +65,9 @@ impl ApiError {
     pub fn invalid_token() -> ApiError {
         let inner = Fault::unauthorized("Invalid token");
         let details = serde_json::to_string(&inner).unwrap_or_default();
-        ApiError::Fault(Fault::new(FaultKind::Fault, "UNAUTHORIZED").with_details(details).with_code(401))
+        ApiError::Fault(
+            Fault::new(FaultKind::Fault, "UNAUTHORIZED").with_details(details).with_code(401),
+        )
     }
 }
 
@@ -93,7 +98,8 @@ pub const JSON: &str = "application/json; charset=UTF-8";
 /// A JSON answer with Synnefo's content type.
 pub fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))], bytes).into_response(),
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))], bytes)
+            .into_response(),
         Err(e) => ApiError::Internal(format!("serialize: {e}")).into_response(),
     }
 }
@@ -108,7 +114,8 @@ impl IntoResponse for ApiError {
         match self {
             ApiError::Fault(f) => fault_response(&f),
             ApiError::NotAllowed(allow) => {
-                let mut r = fault_response(&Fault::new(FaultKind::NotAllowed, "Method not allowed"));
+                let mut r =
+                    fault_response(&Fault::new(FaultKind::NotAllowed, "Method not allowed"));
                 r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
                 r
             }

@@ -88,8 +88,10 @@ fn gateway_prefix(kind: &str, upstream: &Url) -> String {
     let last = upstream.path().rsplit('/').next().unwrap_or("");
     let is_version = last.strip_prefix('v').is_some_and(|v| {
         let mut parts = v.splitn(2, '.');
-        let major = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        let minor = parts.next().is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let major =
+            parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let minor =
+            parts.next().is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         major && minor
     });
     if is_version {
@@ -127,16 +129,24 @@ impl Gateway {
 
     /// Like [`Gateway::new`], with the origin the browser sees fixed (e.g.
     /// `https://portal.example.org`) instead of taken from each request's `Host`.
-    pub fn with_public_origin(upstream: &str, timeout: Duration, public_origin: Option<&str>) -> anyhow::Result<Gateway> {
+    pub fn with_public_origin(
+        upstream: &str,
+        timeout: Duration,
+        public_origin: Option<&str>,
+    ) -> anyhow::Result<Gateway> {
         let public_origin = match public_origin {
             Some(o) => {
                 let url = parse_upstream(o).map_err(|e| anyhow::anyhow!("--public-origin {e}"))?;
-                anyhow::ensure!(url.path() == "/" || url.path().is_empty(), "--public-origin {o:?} must be an origin, without a path");
+                anyhow::ensure!(
+                    url.path() == "/" || url.path().is_empty(),
+                    "--public-origin {o:?} must be an origin, without a path"
+                );
                 Some(url.origin().ascii_serialization())
             }
             None => None,
         };
-        let identity_url = parse_upstream(upstream).map_err(|e| anyhow::anyhow!("--upstream {e}"))?;
+        let identity_url =
+            parse_upstream(upstream).map_err(|e| anyhow::anyhow!("--upstream {e}"))?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -145,7 +155,11 @@ impl Gateway {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("nephele-cloud-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let identity = Route { kind: "identity".into(), prefix: gateway_prefix("identity", &identity_url), upstream: identity_url };
+        let identity = Route {
+            kind: "identity".into(),
+            prefix: gateway_prefix("identity", &identity_url),
+            upstream: identity_url,
+        };
         Ok(Gateway {
             client,
             identity,
@@ -181,18 +195,26 @@ impl Gateway {
     /// Rewrite the catalog of an identity answer to point at `origin`, and learn
     /// the routes it names. Services the gateway does not forward are left out.
     fn rewrite_catalog(&self, answer: &mut Value, origin: &str) {
-        let Some(catalog) = answer.pointer_mut("/access/serviceCatalog").and_then(Value::as_array_mut) else {
+        let Some(catalog) =
+            answer.pointer_mut("/access/serviceCatalog").and_then(Value::as_array_mut)
+        else {
             return;
         };
         let mut learned = Vec::new();
         catalog.retain_mut(|service| {
-            let Some(kind) = service.get("type").and_then(Value::as_str).map(str::to_owned) else { return false };
+            let Some(kind) = service.get("type").and_then(Value::as_str).map(str::to_owned) else {
+                return false;
+            };
             if !SERVICES.contains(&kind.as_str()) {
                 return false;
             }
-            let Some(endpoints) = service.get_mut("endpoints").and_then(Value::as_array_mut) else { return false };
+            let Some(endpoints) = service.get_mut("endpoints").and_then(Value::as_array_mut) else {
+                return false;
+            };
             let Some(first) = endpoints.first_mut() else { return false };
-            let Some(url) = first.get("publicURL").and_then(Value::as_str).and_then(|u| parse_upstream(u).ok()) else {
+            let Some(url) =
+                first.get("publicURL").and_then(Value::as_str).and_then(|u| parse_upstream(u).ok())
+            else {
                 return false;
             };
             let route = if kind == "identity" {
@@ -225,7 +247,8 @@ impl Gateway {
         *last = Some(Instant::now());
         let url = format!("{}/tokens", self.identity.upstream);
         let answer = tokio::time::timeout(self.timeout, async {
-            let resp = self.client.post(url).header(header::CONTENT_LENGTH, "0").send().await.ok()?;
+            let resp =
+                self.client.post(url).header(header::CONTENT_LENGTH, "0").send().await.ok()?;
             if !resp.status().is_success() {
                 return None;
             }
@@ -238,13 +261,19 @@ impl Gateway {
                 self.rewrite_catalog(&mut value, "");
                 tracing::info!(target: "nephele_cloud::gateway", "catalog learned (public mode): {}", self.describe());
             }
-            _ => tracing::warn!(target: "nephele_cloud::gateway", "could not learn the catalog from the identity service"),
+            _ => {
+                tracing::warn!(target: "nephele_cloud::gateway", "could not learn the catalog from the identity service")
+            }
         }
     }
 
     /// `identity=/identity/v2.0 → https://…, …` for the log.
     pub fn describe(&self) -> String {
-        self.routes().iter().map(|r| format!("{} → {}", r.prefix, r.upstream)).collect::<Vec<_>>().join(", ")
+        self.routes()
+            .iter()
+            .map(|r| format!("{} → {}", r.prefix, r.upstream))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -252,7 +281,9 @@ impl Gateway {
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let mut r = Router::new();
     for kind in SERVICES {
-        r = r.route(&format!("/{kind}"), any(forward)).route(&format!("/{kind}/{{*rest}}"), any(forward));
+        r = r
+            .route(&format!("/{kind}"), any(forward))
+            .route(&format!("/{kind}/{{*rest}}"), any(forward));
     }
     r.with_state(gateway)
 }
@@ -328,7 +359,8 @@ async fn forward(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             tracing::info!(target: "nephele_cloud::gateway", "{method} {} {} {} {ms:.1}ms", log_path(&path), refusal.label(), fault.code);
             let status = StatusCode::from_u16(fault.code).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut resp = json_response(status, &fault);
-            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
             resp
         }
     }
@@ -376,7 +408,11 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     }
 
     let (parts, body) = req.into_parts();
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(|v| v.trim().parse::<u64>());
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().parse::<u64>());
     let declared = match declared {
         Some(Ok(n)) => Some(n),
         Some(Err(_)) => return Err(Refusal::BadLength),
@@ -386,7 +422,9 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
         return Err(Refusal::TooLarge);
     }
     let chunked = parts.headers.contains_key(header::TRANSFER_ENCODING);
-    let is_tokens = route.kind == "identity" && parts.method == Method::POST && rest.trim_end_matches('/').ends_with("/tokens");
+    let is_tokens = route.kind == "identity"
+        && parts.method == Method::POST
+        && rest.trim_end_matches('/').ends_with("/tokens");
 
     let mut headers = forwardable(&parts.headers);
     headers.remove(header::COOKIE);
@@ -412,7 +450,12 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     let reason = resp.extensions().get::<hyper::ext::ReasonPhrase>().cloned();
     let mut out_headers = forwardable(resp.headers());
     // Our security headers, not the cloud's, on everything we serve.
-    for h in [header::CONTENT_SECURITY_POLICY, header::X_CONTENT_TYPE_OPTIONS, header::REFERRER_POLICY, header::X_FRAME_OPTIONS] {
+    for h in [
+        header::CONTENT_SECURITY_POLICY,
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::REFERRER_POLICY,
+        header::X_FRAME_OPTIONS,
+    ] {
         out_headers.remove(h);
     }
     let origin = gw.public_origin.clone().unwrap_or_else(|| crate::api::base_url(&parts.headers));
@@ -420,8 +463,8 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
 
     let mut response = if is_tokens && status.is_success() {
         let bytes = read_limited(resp, IDENTITY_ANSWER_LIMIT).await?;
-        let mut value: Value =
-            serde_json::from_slice(&bytes).map_err(|_| Refusal::BadAnswer("the identity answer is not JSON".into()))?;
+        let mut value: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| Refusal::BadAnswer("the identity answer is not JSON".into()))?;
         gw.rewrite_catalog(&mut value, &origin);
         let body = serde_json::to_vec(&value).map_err(|e| Refusal::BadAnswer(e.to_string()))?;
         out_headers.remove(header::CONTENT_LENGTH);
@@ -430,7 +473,9 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
         *r.headers_mut() = out_headers;
         r
     } else {
-        let stream = resp.bytes_stream().map(|chunk| chunk.map_err(|e| std::io::Error::other(e.without_url())));
+        let stream = resp
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.without_url())));
         let mut r = Response::new(Body::from_stream(stream));
         *r.headers_mut() = out_headers;
         r
@@ -447,7 +492,8 @@ fn stays_under(url: &Url, base: &Url) -> bool {
     url.scheme() == base.scheme()
         && url.host_str() == base.host_str()
         && url.port_or_known_default() == base.port_or_known_default()
-        && (url.path() == base.path() || url.path().starts_with(&format!("{}/", base.path().trim_end_matches('/'))))
+        && (url.path() == base.path()
+            || url.path().starts_with(&format!("{}/", base.path().trim_end_matches('/'))))
 }
 
 fn classify(e: &reqwest::Error) -> Refusal {
@@ -508,7 +554,10 @@ fn forwardable(headers: &HeaderMap) -> HeaderMap {
 
 /// A `Location` pointing into a forwarded API is mapped back to the gateway.
 fn rewrite_location(headers: &mut HeaderMap, gw: &Gateway, origin: &str) {
-    let Some(loc) = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned) else { return };
+    let Some(loc) = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    else {
+        return;
+    };
     let Ok(url) = Url::parse(&loc) else { return };
     for route in gw.routes() {
         if stays_under(&url, &route.upstream) {
@@ -563,8 +612,18 @@ mod tests {
 
     #[test]
     fn upstream_urls_are_checked() {
-        assert_eq!(parse_upstream("https://cloud.example.org/identity/v2.0/").unwrap().as_str(), "https://cloud.example.org/identity/v2.0");
-        for bad in ["ftp://x/identity", "cloud.example.org", "https://u:p@x/identity", "https://x/identity?a=1", "", "http://"] {
+        assert_eq!(
+            parse_upstream("https://cloud.example.org/identity/v2.0/").unwrap().as_str(),
+            "https://cloud.example.org/identity/v2.0"
+        );
+        for bad in [
+            "ftp://x/identity",
+            "cloud.example.org",
+            "https://u:p@x/identity",
+            "https://x/identity?a=1",
+            "",
+            "http://",
+        ] {
             assert!(parse_upstream(bad).is_err(), "{bad}");
         }
     }
@@ -572,15 +631,31 @@ mod tests {
     #[test]
     fn prefixes_keep_the_version() {
         let u = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(gateway_prefix("network", &u("https://c.example.org/cyclades/network")), "/network");
-        assert_eq!(gateway_prefix("compute", &u("https://c.example.org/cyclades/compute/v2.0")), "/compute/v2.0");
-        assert_eq!(gateway_prefix("account", &u("https://a.example.org/astakos/account/v1.0")), "/account/v1.0");
-        assert_eq!(gateway_prefix("identity", &u("https://a.example.org/astakos/identity/vx")), "/identity");
+        assert_eq!(
+            gateway_prefix("network", &u("https://c.example.org/cyclades/network")),
+            "/network"
+        );
+        assert_eq!(
+            gateway_prefix("compute", &u("https://c.example.org/cyclades/compute/v2.0")),
+            "/compute/v2.0"
+        );
+        assert_eq!(
+            gateway_prefix("account", &u("https://a.example.org/astakos/account/v1.0")),
+            "/account/v1.0"
+        );
+        assert_eq!(
+            gateway_prefix("identity", &u("https://a.example.org/astakos/identity/vx")),
+            "/identity"
+        );
     }
 
     #[test]
     fn catalog_is_rewritten_and_learned() {
-        let gw = Gateway::new("https://accounts.example.org/astakos/identity/v2.0", Duration::from_secs(5)).unwrap();
+        let gw = Gateway::new(
+            "https://accounts.example.org/astakos/identity/v2.0",
+            Duration::from_secs(5),
+        )
+        .unwrap();
         let mut answer = serde_json::json!({"access": {"token": {"id": "t"}, "serviceCatalog": [
             {"type": "network", "name": "cyclades_network", "endpoints": [{"publicURL": "https://cyclades.example.org/cyclades/network", "SNF:uiURL": "https://cyclades.example.org/ui"}]},
             {"type": "compute", "endpoints": [{"publicURL": "https://cyclades.example.org/cyclades/compute/v2.0"}]},
@@ -590,17 +665,27 @@ mod tests {
             {"type": "volume", "endpoints": [{"publicURL": "javascript:alert(1)"}]}
         ]}});
         gw.rewrite_catalog(&mut answer, "https://portal.example.org");
-        let urls: Vec<&str> = answer["access"]["serviceCatalog"].as_array().unwrap().iter()
-            .map(|s| s["endpoints"][0]["publicURL"].as_str().unwrap()).collect();
-        assert_eq!(urls, [
-            "https://portal.example.org/network",
-            "https://portal.example.org/compute/v2.0",
-            "https://portal.example.org/account/v1.0",
-            "https://portal.example.org/identity/v2.0",
-        ]);
+        let urls: Vec<&str> = answer["access"]["serviceCatalog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["endpoints"][0]["publicURL"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://portal.example.org/network",
+                "https://portal.example.org/compute/v2.0",
+                "https://portal.example.org/account/v1.0",
+                "https://portal.example.org/identity/v2.0",
+            ]
+        );
         assert_eq!(answer["access"]["token"]["id"], "t");
         let (r, rest) = gw.find("/network/v2.0/networks").unwrap();
-        assert_eq!((r.upstream.as_str(), rest.as_str()), ("https://cyclades.example.org/cyclades/network", "/v2.0/networks"));
+        assert_eq!(
+            (r.upstream.as_str(), rest.as_str()),
+            ("https://cyclades.example.org/cyclades/network", "/v2.0/networks")
+        );
         let (r, _) = gw.find("/identity/v2.0/tokens").unwrap();
         assert_eq!(r.upstream.as_str(), "https://accounts.example.org/astakos/identity/v2.0");
         assert!(gw.find("/networkx/v2.0").is_none());
@@ -610,15 +695,34 @@ mod tests {
 
     #[test]
     fn unsafe_paths_and_escapes() {
-        for bad in ["/network/../x", "/network/v2.0/%2e%2E/x", "/network/.", "/network\\..\\x", "/network/%5C..", "/a/.%2e/b"] {
+        for bad in [
+            "/network/../x",
+            "/network/v2.0/%2e%2E/x",
+            "/network/.",
+            "/network\\..\\x",
+            "/network/%5C..",
+            "/a/.%2e/b",
+        ] {
             assert!(unsafe_path(bad), "{bad}");
         }
         assert!(!unsafe_path("/network/v2.0/networks/..x"));
         let base = Url::parse("https://c.example.org/cyclades/network").unwrap();
-        assert!(stays_under(&Url::parse("https://c.example.org/cyclades/network/v2.0").unwrap(), &base));
-        assert!(!stays_under(&Url::parse("https://c.example.org/cyclades/networkx").unwrap(), &base));
-        assert!(!stays_under(&Url::parse("https://c.example.org:444/cyclades/network/v2.0").unwrap(), &base));
-        assert!(!stays_under(&Url::parse("http://c.example.org/cyclades/network/v2.0").unwrap(), &base));
+        assert!(stays_under(
+            &Url::parse("https://c.example.org/cyclades/network/v2.0").unwrap(),
+            &base
+        ));
+        assert!(!stays_under(
+            &Url::parse("https://c.example.org/cyclades/networkx").unwrap(),
+            &base
+        ));
+        assert!(!stays_under(
+            &Url::parse("https://c.example.org:444/cyclades/network/v2.0").unwrap(),
+            &base
+        ));
+        assert!(!stays_under(
+            &Url::parse("http://c.example.org/cyclades/network/v2.0").unwrap(),
+            &base
+        ));
     }
 
     #[test]

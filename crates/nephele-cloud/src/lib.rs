@@ -108,7 +108,11 @@ pub async fn app(options: &Options) -> anyhow::Result<Router> {
     };
     let mut router = match &options.upstream {
         Some(upstream) => {
-            let gw = gateway::Gateway::with_public_origin(upstream, options.upstream_timeout, options.public_origin.as_deref())?;
+            let gw = gateway::Gateway::with_public_origin(
+                upstream,
+                options.upstream_timeout,
+                options.public_origin.as_deref(),
+            )?;
             tracing::info!(target: "nephele_cloud::gateway", "gateway mode: forwarding to {}", gw.identity_url());
             gateway::router(std::sync::Arc::new(gw))
         }

@@ -14,7 +14,10 @@ pub fn spawn(db: Arc<Db>, wake: Arc<Notify>) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             let d = db.clone();
-            let next = tokio::task::spawn_blocking(move || d.transaction(|tx| db::apply_due(tx, db::now_us()))).await;
+            let next = tokio::task::spawn_blocking(move || {
+                d.transaction(|tx| db::apply_due(tx, db::now_us()))
+            })
+            .await;
             let next = match next {
                 Ok(Ok(next)) => next,
                 Ok(Err(e)) => {
@@ -28,7 +31,8 @@ pub fn spawn(db: Arc<Db>, wake: Arc<Notify>) -> AbortHandle {
             };
             match next {
                 Some(due) => {
-                    let wait = Duration::from_micros(due.saturating_sub(db::now_us()).max(0) as u64);
+                    let wait =
+                        Duration::from_micros(due.saturating_sub(db::now_us()).max(0) as u64);
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = wake.notified() => {}

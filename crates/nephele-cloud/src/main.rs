@@ -34,7 +34,14 @@ use tracing_subscriber::EnvFilter;
 /// http://127.0.0.1:8080/identity/v2.0` and the token. Metrics: GET /metrics.
 /// Logs: one line per request; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 #[derive(Debug, Parser)]
-#[command(name = "nephele-cloud", version, about, long_about, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "nephele-cloud",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -99,7 +106,9 @@ async fn main() {
 
 async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let cli = Cli::parse();
@@ -108,7 +117,11 @@ async fn run() -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(dist) = &cli.dist {
-        anyhow::ensure!(dist.join("index.html").is_file(), "--dist {}: no index.html there", dist.display());
+        anyhow::ensure!(
+            dist.join("index.html").is_file(),
+            "--dist {}: no index.html there",
+            dist.display()
+        );
     }
     let options = nephele_cloud::Options {
         listen: cli.listen,
@@ -121,7 +134,8 @@ async fn run() -> anyhow::Result<()> {
         upstream_timeout: Duration::from_secs(cli.upstream_timeout_secs),
         public_origin: cli.public_origin,
     };
-    let running = nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;
+    let running =
+        nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;
     tracing::info!("nephele-cloud listening on {}", running.url());
     running.wait().await?;
     tracing::info!("stopped");

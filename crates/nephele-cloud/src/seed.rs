@@ -163,7 +163,9 @@ impl<'de> Deserialize<'de> for Quantity {
             Raw::Int(n) if n >= 0 => Ok(Quantity(n)),
             Raw::Int(n) => Err(serde::de::Error::custom(format!("negative quantity {n}"))),
             Raw::Str(s) => parse_size(&s).map(Quantity).ok_or_else(|| {
-                serde::de::Error::custom(format!("invalid size {s:?} (write e.g. 40GiB, 512MiB or an integer)"))
+                serde::de::Error::custom(format!(
+                    "invalid size {s:?} (write e.g. 40GiB, 512MiB or an integer)"
+                ))
             }),
         }
     }
@@ -171,7 +173,8 @@ impl<'de> Deserialize<'de> for Quantity {
 
 pub fn parse_size(s: &str) -> Option<i64> {
     let s = s.trim();
-    let units = [("TiB", 1i64 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)];
+    let units =
+        [("TiB", 1i64 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)];
     for (suffix, mult) in units {
         if let Some(num) = s.strip_suffix(suffix) {
             let v: f64 = num.trim().parse().ok()?;
@@ -245,13 +248,20 @@ impl Seed {
             }
             if let Some(p) = &s.project {
                 let member = p == &s.owner
-                    || self.projects.iter().any(|q| &q.uuid == p && (q.members.contains(&s.owner) || q.owner == s.owner));
+                    || self.projects.iter().any(|q| {
+                        &q.uuid == p && (q.members.contains(&s.owner) || q.owner == s.owner)
+                    });
                 if !member {
-                    return Err(format!("{at}: project {p:?} is unknown or the owner is not a member"));
+                    return Err(format!(
+                        "{at}: project {p:?} is unknown or the owner is not a member"
+                    ));
                 }
             }
             if !["ACTIVE", "STOPPED", "BUILD", "ERROR"].contains(&s.status.as_str()) {
-                return Err(format!("{at}: status {:?} must be ACTIVE, STOPPED, BUILD or ERROR", s.status));
+                return Err(format!(
+                    "{at}: status {:?} must be ACTIVE, STOPPED, BUILD or ERROR",
+                    s.status
+                ));
             }
             if s.cpu < 0 {
                 return Err(format!("{at}: cpu must not be negative"));
@@ -271,7 +281,8 @@ impl Seed {
                 if s.id <= 0 || !subnets.insert(s.id) {
                     return Err(format!("{at}: subnet ids must be positive and unique"));
                 }
-                let (cidr, clean) = Cidr4::parse(&s.cidr).ok_or(format!("{at}: subnet cidr {:?} is not IPv4 CIDR", s.cidr))?;
+                let (cidr, clean) = Cidr4::parse(&s.cidr)
+                    .ok_or(format!("{at}: subnet cidr {:?} is not IPv4 CIDR", s.cidr))?;
                 if !clean {
                     return Err(format!("{at}: subnet cidr {:?} has host bits set", s.cidr));
                 }
@@ -283,7 +294,12 @@ impl Seed {
                 if let Some([a, b]) = &s.pool {
                     match (v4(a), v4(b)) {
                         (Some(a), Some(b)) if a <= b && cidr.is_host(a) && cidr.is_host(b) => {}
-                        _ => return Err(format!("{at}: pool [{a:?}, {b:?}] must be two ascending hosts of {}", s.cidr)),
+                        _ => {
+                            return Err(format!(
+                                "{at}: pool [{a:?}, {b:?}] must be two ascending hosts of {}",
+                                s.cidr
+                            ))
+                        }
                     }
                 }
             } else if n.floating_ip_pool {
@@ -304,9 +320,17 @@ impl Seed {
                 return Err(format!("{at}: server {} is not a server of this seed", p.server));
             }
             if let Some(ip) = &p.ip {
-                let ok = net.subnet.as_ref().and_then(|s| Cidr4::parse(&s.cidr)).zip(v4(ip)).is_some_and(|((c, _), a)| c.is_host(a));
+                let ok = net
+                    .subnet
+                    .as_ref()
+                    .and_then(|s| Cidr4::parse(&s.cidr))
+                    .zip(v4(ip))
+                    .is_some_and(|((c, _), a)| c.is_host(a));
                 if !ok {
-                    return Err(format!("{at}: ip {ip:?} is not a host of network {}'s subnet", p.network));
+                    return Err(format!(
+                        "{at}: ip {ip:?} is not a host of network {}'s subnet",
+                        p.network
+                    ));
                 }
                 if !ips.insert((p.network, ip.clone())) {
                     return Err(format!("{at}: ip {ip:?} is used twice"));
@@ -343,7 +367,8 @@ mod tests {
     fn syntax_errors_name_line_and_field() {
         let e = Seed::parse("[[users]]\nuuid = \"u\"\nname = \"n\"\ntoken = 5\n").unwrap_err();
         assert!(e.contains("line 4") && e.contains("token"), "{e}");
-        let e = Seed::parse("[[users]]\nuuid = \"u\"\nname = \"n\"\ntoken = \"t\"\ncolour = 1\n").unwrap_err();
+        let e = Seed::parse("[[users]]\nuuid = \"u\"\nname = \"n\"\ntoken = \"t\"\ncolour = 1\n")
+            .unwrap_err();
         assert!(e.contains("colour"), "{e}");
     }
 

@@ -132,9 +132,11 @@ async fn serve(State(dist): State<Dist>, uri: Uri, req: Request<Body>) -> Respon
         Err(never) => match never {},
     };
     if res.status() == StatusCode::NOT_FOUND {
-        return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-cache")], "Not found\n").into_response();
+        return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-cache")], "Not found\n")
+            .into_response();
     }
-    let cache = if is_hashed_asset(last) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache =
+        if is_hashed_asset(last) { "public, max-age=31536000, immutable" } else { "no-cache" };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
@@ -176,8 +178,9 @@ fn is_hashed_asset(file: &str) -> bool {
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     // The hash is a u64 in hex without leading zeros: usually 16 digits, sometimes fewer.
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -186,10 +189,12 @@ mod tests {
 
     #[test]
     fn hashes_inline_scripts_only() {
-        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let html =
+            r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import x from '/x.js';"));
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(b"import x from '/x.js';"));
         assert_eq!(hashes[0], expected);
         let csp = content_security_policy(Some(html), &["https://api.example.org".into()]);
         assert!(csp.contains(&format!("'sha256-{expected}'")));
@@ -205,7 +210,11 @@ mod tests {
             "api_origins": ["https://cyclades.example.org", "https://accounts.example.org/x", "javascript:alert(1)", "*"]}"#;
         assert_eq!(
             connect_origins_from_config(text),
-            ["https://accounts.example.org", "https://accounts.example.org:8443", "https://cyclades.example.org"]
+            [
+                "https://accounts.example.org",
+                "https://accounts.example.org:8443",
+                "https://cyclades.example.org"
+            ]
         );
         assert!(connect_origins_from_config("not json").is_empty());
         assert!(connect_origins_from_config(r#"{"identity_url": "/identity/v2.0"}"#).is_empty());
@@ -244,7 +253,10 @@ mod tests {
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60_bg.wasm"));
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60.js"));
         assert!(is_hashed_asset("main-0123456789abcdef.css"));
-        assert!(is_hashed_asset("main-5dd4b754689e77b.css"), "a hash with its leading zero dropped");
+        assert!(
+            is_hashed_asset("main-5dd4b754689e77b.css"),
+            "a hash with its leading zero dropped"
+        );
         assert!(!is_hashed_asset("config.json"));
         assert!(!is_hashed_asset("favicon.svg"));
     }

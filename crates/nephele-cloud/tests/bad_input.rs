@@ -27,7 +27,8 @@ async fn snapshot(api: &Api) -> Value {
 #[track_caller]
 fn assert_fault(r: &Reply, what: &str) {
     assert!((400..500).contains(&r.status), "{what}: status {} body {}", r.status, r.text);
-    let f = nephele_model::Fault::parse(r.status, &r.text).unwrap_or_else(|| panic!("{what}: not a fault: {}", r.text));
+    let f = nephele_model::Fault::parse(r.status, &r.text)
+        .unwrap_or_else(|| panic!("{what}: not a fault: {}", r.text));
     assert_eq!(f.code, r.status, "{what}");
     assert_eq!(r.headers["content-type"], "application/json; charset=UTF-8", "{what}");
 }
@@ -63,7 +64,14 @@ async fn malformed_bodies_are_400_and_change_nothing() {
         assert_fault(&r, &format!("{method} {path} text/plain"));
         let r = api.raw(method, path, Some("application/json"), Vec::new()).await;
         assert_fault(&r, &format!("{method} {path} empty"));
-        for junk in [json!([]), json!(null), json!(42), json!("s"), json!({"x": 1}), json!([{"network": {}}])] {
+        for junk in [
+            json!([]),
+            json!(null),
+            json!(42),
+            json!("s"),
+            json!({"x": 1}),
+            json!([{"network": {}}]),
+        ] {
             let r = api.send(method, path, Some(junk.clone())).await;
             assert_fault(&r, &format!("{method} {path} {junk}"));
         }
@@ -92,30 +100,90 @@ async fn wrong_types_missing_fields_and_bad_ids_are_4xx_and_change_nothing() {
         ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "abc"}})),
         ("POST", format!("{NET}/ports"), json!({"port": {"network_id": -1}})),
         ("POST", format!("{NET}/ports"), json!({"port": {"network_id": 1.5}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": {"a": 1}}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": "1.2.3.4"}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": [{"ip_address": 5}]}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": [{"ip_address": "999.1.1.1"}]}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": ["x"]}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "security_groups": "x"}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "security_groups": ["1"]}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "99999", "device_id": "141"}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "201", "fixed_ips": [{"ip_address": "192.168.3.5"}]}})),
-        ("POST", format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "99999999999999999999"}})),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": {"a": 1}}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": "1.2.3.4"}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": [{"ip_address": 5}]}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": [{"ip_address": "999.1.1.1"}]}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": ["x"]}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "security_groups": "x"}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "security_groups": ["1"]}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "99999", "device_id": "141"}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "201", "fixed_ips": [{"ip_address": "192.168.3.5"}]}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/ports"),
+            json!({"port": {"network_id": "1", "device_id": "99999999999999999999"}}),
+        ),
         ("POST", format!("{NET}/subnets"), json!({"subnet": {}})),
         ("POST", format!("{NET}/subnets"), json!({"subnet": {"network_id": "x", "cidr": 5}})),
-        ("POST", format!("{NET}/subnets"), json!({"subnet": {"network_id": "1", "cidr": "10.0.0.0/24", "ip_version": 5}})),
+        (
+            "POST",
+            format!("{NET}/subnets"),
+            json!({"subnet": {"network_id": "1", "cidr": "10.0.0.0/24", "ip_version": 5}}),
+        ),
         ("POST", format!("{NET}/floatingips"), json!({"floatingip": []})),
-        ("POST", format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "abc"}})),
-        ("POST", format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1", "floating_ip_address": 7}})),
+        (
+            "POST",
+            format!("{NET}/floatingips"),
+            json!({"floatingip": {"floating_network_id": "abc"}}),
+        ),
+        (
+            "POST",
+            format!("{NET}/floatingips"),
+            json!({"floatingip": {"floating_network_id": "1", "floating_ip_address": 7}}),
+        ),
         ("POST", format!("{NET}/floatingips"), json!({"floatingip": {"project": "not-mine"}})),
-        ("POST", format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "99999"}})),
+        (
+            "POST",
+            format!("{NET}/floatingips"),
+            json!({"floatingip": {"floating_network_id": "99999"}}),
+        ),
         ("PUT", format!("{NET}/networks/1"), json!({"network": {"name": "x"}})),
         ("PUT", format!("{NET}/networks/99999"), json!({"network": {"name": "x"}})),
         ("PUT", format!("{NET}/ports/1"), json!({"port": {"name": ["x"]}})),
         ("PUT", format!("{NET}/subnets/21"), json!({"subnet": {"name": "x"}})),
         ("POST", format!("{NET}/networks/1/action"), json!({"reassign": {"project": OTHER_UUID}})),
-        ("POST", format!("{NET}/floatingips/8/action"), json!({"reassign": {"project": DEMO_UUID}})),
+        (
+            "POST",
+            format!("{NET}/floatingips/8/action"),
+            json!({"reassign": {"project": DEMO_UUID}}),
+        ),
         ("POST", "/account/v1.0/user_catalogs".to_owned(), json!({"uuids": "x"})),
         ("POST", "/account/v1.0/user_catalogs".to_owned(), json!({"uuids": [1]})),
         ("POST", "/account/v1.0/user_catalogs".to_owned(), json!([])),
@@ -216,7 +284,8 @@ async fn every_verb_on_every_path_answers_a_fault_or_success_and_changes_nothing
                 let r = client.send(method, path, Some(json!({"junk": true}))).await;
                 let what = format!("{method} {path} (token: {})", client.token.is_some());
                 // The only 5xx Synnefo sends on purpose: PUT on a floating IP is 501.
-                let put_fip = method == "PUT" && path.contains("floatingips/") && client.token.is_some();
+                let put_fip =
+                    method == "PUT" && path.contains("floatingips/") && client.token.is_some();
                 if put_fip && r.status == 501 {
                     r.expect_fault(501, "notImplemented");
                     continue;
@@ -246,7 +315,20 @@ impl Rng {
 }
 
 fn mutate(v: &Value, rng: &mut Rng, depth: u32) -> Value {
-    let junk = [json!(null), json!(-1), json!(1e300), json!(""), json!("x"), json!([]), json!({}), json!(true), json!("141"), json!("1"), json!([{"ip_address": "1.2.3.4"}]), json!("192.168.3.5")];
+    let junk = [
+        json!(null),
+        json!(-1),
+        json!(1e300),
+        json!(""),
+        json!("x"),
+        json!([]),
+        json!({}),
+        json!(true),
+        json!("141"),
+        json!("1"),
+        json!([{"ip_address": "1.2.3.4"}]),
+        json!("192.168.3.5"),
+    ];
     match v {
         Value::Object(m) if depth < 4 => {
             let mut m = m.clone();
@@ -256,7 +338,15 @@ fn mutate(v: &Value, rng: &mut Rng, depth: u32) -> Value {
                     m.remove(&rng.pick(&keys));
                 }
                 1 => {
-                    m.insert(rng.pick(&["extra".to_owned(), "id".to_owned(), "type".to_owned(), "project".to_owned()]), rng.pick(&junk));
+                    m.insert(
+                        rng.pick(&[
+                            "extra".to_owned(),
+                            "id".to_owned(),
+                            "type".to_owned(),
+                            "project".to_owned(),
+                        ]),
+                        rng.pick(&junk),
+                    );
                 }
                 _ if !keys.is_empty() => {
                     let k = rng.pick(&keys);
@@ -282,14 +372,38 @@ async fn random_mutations_of_valid_bodies_never_fail_the_server() {
     let cloud = start_demo().await;
     let api = Api::new(&cloud, DEMO_TOKEN);
     let valid: Vec<(&str, &str, Value)> = vec![
-        ("POST", "/network/v2.0/networks", json!({"network": {"name": "n", "type": "MAC_FILTERED", "admin_state_up": true}})),
-        ("POST", "/network/v2.0/subnets", json!({"subnet": {"network_id": "2", "cidr": "10.0.0.0/24", "ip_version": 4, "gateway_ip": "10.0.0.1", "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.20"}]}})),
-        ("POST", "/network/v2.0/ports", json!({"port": {"network_id": "2", "device_id": "141", "name": "p", "fixed_ips": [{"ip_address": "10.0.0.12"}]}})),
-        ("POST", "/network/v2.0/floatingips", json!({"floatingip": {"floating_network_id": "1", "floating_ip_address": "192.168.3.9"}})),
+        (
+            "POST",
+            "/network/v2.0/networks",
+            json!({"network": {"name": "n", "type": "MAC_FILTERED", "admin_state_up": true}}),
+        ),
+        (
+            "POST",
+            "/network/v2.0/subnets",
+            json!({"subnet": {"network_id": "2", "cidr": "10.0.0.0/24", "ip_version": 4, "gateway_ip": "10.0.0.1", "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.20"}]}}),
+        ),
+        (
+            "POST",
+            "/network/v2.0/ports",
+            json!({"port": {"network_id": "2", "device_id": "141", "name": "p", "fixed_ips": [{"ip_address": "10.0.0.12"}]}}),
+        ),
+        (
+            "POST",
+            "/network/v2.0/floatingips",
+            json!({"floatingip": {"floating_network_id": "1", "floating_ip_address": "192.168.3.9"}}),
+        ),
         ("PUT", "/network/v2.0/networks/2", json!({"network": {"name": "renamed"}})),
         ("PUT", "/network/v2.0/ports/11", json!({"port": {"name": "renamed", "network_id": "2"}})),
-        ("POST", "/network/v2.0/floatingips/8/action", json!({"reassign": {"project": LAB_PROJECT}})),
-        ("POST", "/identity/v2.0/tokens", json!({"auth": {"token": {"id": DEMO_TOKEN}, "tenantName": DEMO_UUID}})),
+        (
+            "POST",
+            "/network/v2.0/floatingips/8/action",
+            json!({"reassign": {"project": LAB_PROJECT}}),
+        ),
+        (
+            "POST",
+            "/identity/v2.0/tokens",
+            json!({"auth": {"token": {"id": DEMO_TOKEN}, "tenantName": DEMO_UUID}}),
+        ),
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..400 {
@@ -303,10 +417,25 @@ async fn random_mutations_of_valid_bodies_never_fail_the_server() {
     }
     // Whatever happened, quota usage equals what exists.
     let nets = api.get(&format!("{NET}/networks")).await;
-    let private = nets.body["networks"].as_array().expect("l").iter().filter(|n| n["public"] == false).count() as i64;
-    let fips = api.get(&format!("{NET}/floatingips")).await.body["floatingips"].as_array().expect("l").len() as i64;
+    let private = nets.body["networks"]
+        .as_array()
+        .expect("l")
+        .iter()
+        .filter(|n| n["public"] == false)
+        .count() as i64;
+    let fips = api.get(&format!("{NET}/floatingips")).await.body["floatingips"]
+        .as_array()
+        .expect("l")
+        .len() as i64;
     let q = api.get("/account/v1.0/quotas").await;
-    let sum = |res: &str| q.body.as_object().expect("q").values().map(|p| p[res]["usage"].as_i64().unwrap_or(0)).sum::<i64>();
+    let sum = |res: &str| {
+        q.body
+            .as_object()
+            .expect("q")
+            .values()
+            .map(|p| p[res]["usage"].as_i64().unwrap_or(0))
+            .sum::<i64>()
+    };
     assert_eq!(sum("cyclades.network.private"), private);
     assert_eq!(sum("cyclades.floating_ip"), fips);
 }

@@ -11,7 +11,9 @@ async fn fifty_parallel_attaches_of_one_ip_exactly_one_wins() {
     // 50 servers, so the pending-CONNECT rule never applies: only "IP in use" can refuse.
     let (cloud, _dir) = start_seed_text("attach50", &big_seed(50, 10), 150).await;
     let api = Api::new(&cloud, DEMO_TOKEN);
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     let fip = r.body["floatingip"]["id"].as_str().expect("id").to_owned();
     let addr = r.body["floatingip"]["floating_ip_address"].as_str().expect("addr").to_owned();
@@ -48,10 +50,17 @@ async fn fifty_parallel_attaches_of_one_ip_exactly_one_wins() {
         .as_array()
         .expect("ports")
         .iter()
-        .filter(|p| p["fixed_ips"].as_array().is_some_and(|ips| ips.iter().any(|ip| ip["ip_address"] == addr.as_str())))
+        .filter(|p| {
+            p["fixed_ips"]
+                .as_array()
+                .is_some_and(|ips| ips.iter().any(|ip| ip["ip_address"] == addr.as_str()))
+        })
         .collect();
     assert_eq!(holding.len(), 1);
-    assert_eq!(api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["port_id"], created[0].as_str());
+    assert_eq!(
+        api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["port_id"],
+        created[0].as_str()
+    );
     assert_eq!(api.quota(DEMO_UUID, "cyclades.floating_ip").await["usage"], 1);
     cloud.stop().await.expect("stop");
 }
@@ -66,7 +75,13 @@ async fn parallel_reserves_with_one_ip_of_quota_left_exactly_one_wins() {
     let tasks: Vec<_> = (0..30)
         .map(|_| {
             let api = api.clone();
-            tokio::spawn(async move { api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await })
+            tokio::spawn(async move {
+                api.post(
+                    &format!("{NET}/floatingips"),
+                    json!({"floatingip": {"floating_network_id": "1"}}),
+                )
+                .await
+            })
         })
         .collect();
     let (mut ok, mut over) = (0, 0);
@@ -90,7 +105,8 @@ async fn parallel_reserves_with_one_ip_of_quota_left_exactly_one_wins() {
     let list = api.get(&format!("{NET}/floatingips")).await;
     let ips = list.body["floatingips"].as_array().expect("list").clone();
     assert_eq!(ips.len(), 3);
-    let mut addrs: Vec<_> = ips.iter().map(|f| f["floating_ip_address"].as_str().expect("a").to_owned()).collect();
+    let mut addrs: Vec<_> =
+        ips.iter().map(|f| f["floating_ip_address"].as_str().expect("a").to_owned()).collect();
     addrs.sort();
     addrs.dedup();
     assert_eq!(addrs.len(), 3);
@@ -107,7 +123,10 @@ async fn parallel_network_creates_respect_the_limit_and_ports_get_distinct_ips()
     let tasks: Vec<_> = (0..120)
         .map(|i| {
             let api = api.clone();
-            tokio::spawn(async move { api.post(&format!("{NET}/networks"), json!({"network": {"name": format!("n{i}")}})).await })
+            tokio::spawn(async move {
+                api.post(&format!("{NET}/networks"), json!({"network": {"name": format!("n{i}")}}))
+                    .await
+            })
         })
         .collect();
     let mut statuses = Vec::new();
@@ -121,12 +140,23 @@ async fn parallel_network_creates_respect_the_limit_and_ports_get_distinct_ips()
     assert_eq!(api.quota(DEMO_UUID, "cyclades.network.private").await["usage"], 100);
     // 40 servers connect in parallel to one subnetted network: 40 distinct addresses.
     let net = nets.body["networks"][1]["id"].as_str().expect("id").to_owned();
-    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": net, "cidr": "10.5.0.0/24"}})).await.expect(201);
+    api.post(
+        &format!("{NET}/subnets"),
+        json!({"subnet": {"network_id": net, "cidr": "10.5.0.0/24"}}),
+    )
+    .await
+    .expect(201);
     let tasks: Vec<_> = (0..40)
         .map(|i| {
             let api = api.clone();
             let net = net.clone();
-            tokio::spawn(async move { api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": 1001 + i}})).await })
+            tokio::spawn(async move {
+                api.post(
+                    &format!("{NET}/ports"),
+                    json!({"port": {"network_id": net, "device_id": 1001 + i}}),
+                )
+                .await
+            })
         })
         .collect();
     let mut addrs = Vec::new();

@@ -95,7 +95,10 @@ async fn gateway_to(identity_url: &str, timeout: Duration) -> Running {
 
 /// Every log line of this test binary, to check that no token is ever logged.
 fn log_lines() -> Vec<String> {
-    String::from_utf8_lossy(&LOG.get().expect("capture installed").lock().expect("log")).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&LOG.get().expect("capture installed").lock().expect("log"))
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
@@ -134,7 +137,10 @@ async fn raw(base: &str, request_line: &str, extra: &str) -> (u16, String) {
     let req = format!("{request_line}\r\nHost: {addr}\r\nX-Auth-Token: {DEMO_TOKEN}\r\n{extra}Connection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.expect("write");
     let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.expect("answer in time").expect("read");
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out))
+        .await
+        .expect("answer in time")
+        .expect("read");
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
@@ -151,7 +157,8 @@ async fn walkthrough_through_the_gateway() {
     let gw = gateway_to(&format!("{}/identity/v2.0", up.url), Duration::from_secs(20)).await;
     let base = gw.url();
     let anon = Api { base: base.clone(), token: None, http: reqwest::Client::new() };
-    let direct = Api { base: up.url.clone(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() };
+    let direct =
+        Api { base: up.url.clone(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() };
 
     // Sign in: the catalog now points at the gateway, the token and expiry are untouched.
     let r = anon.post("/identity/v2.0/tokens", sign_in_body(DEMO_TOKEN)).await;
@@ -163,7 +170,12 @@ async fn walkthrough_through_the_gateway() {
         .as_array()
         .expect("catalog")
         .iter()
-        .map(|s| (s["type"].as_str().unwrap_or("").to_owned(), s["endpoints"][0]["publicURL"].as_str().unwrap_or("").to_owned()))
+        .map(|s| {
+            (
+                s["type"].as_str().unwrap_or("").to_owned(),
+                s["endpoints"][0]["publicURL"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     urls.sort();
     assert_eq!(
@@ -180,7 +192,9 @@ async fn walkthrough_through_the_gateway() {
 
     // A wrong token: the upstream's 401 fault passes through unchanged.
     let bad = anon.post("/identity/v2.0/tokens", sign_in_body("not-a-token")).await;
-    let bad_direct = Api { token: None, ..direct.clone() }.post("/identity/v2.0/tokens", sign_in_body("not-a-token")).await;
+    let bad_direct = Api { token: None, ..direct.clone() }
+        .post("/identity/v2.0/tokens", sign_in_body("not-a-token"))
+        .await;
     bad.expect_fault(401, "unauthorized");
     assert_eq!(bad.text, bad_direct.text);
 
@@ -194,20 +208,34 @@ async fn walkthrough_through_the_gateway() {
     assert_eq!(q.body, r.body);
 
     // Create a network, connect a port to server 141, wait until it is ACTIVE.
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "via gateway", "type": "MAC_FILTERED"}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": "via gateway", "type": "MAC_FILTERED"}}),
+        )
+        .await;
     r.expect(201);
     let net = r.body["network"]["id"].as_str().expect("network id").to_owned();
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}}))
+        .await;
     r.expect(201);
     let port = r.body["port"]["id"].as_str().expect("port id").to_owned();
     api.wait_port_active(&port).await;
 
     // Reserve a floating IP, then keep reserving until the quota says no: 413 passes through.
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     let mut over = None;
     for _ in 0..10 {
-        let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+        let r = api
+            .post(
+                &format!("{NET}/floatingips"),
+                json!({"floatingip": {"floating_network_id": "1"}}),
+            )
+            .await;
         if r.status != 200 {
             over = Some(r);
             break;
@@ -215,7 +243,9 @@ async fn walkthrough_through_the_gateway() {
     }
     let over = over.expect("the floating-IP quota ends");
     over.expect_fault(413, "overLimit");
-    let over_direct = direct.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let over_direct = direct
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     assert_eq!(over.text, over_direct.text, "the fault body is relayed byte for byte");
 
     // Deleting a network that has a port: 409 passes through with its body.
@@ -245,14 +275,23 @@ async fn walkthrough_through_the_gateway() {
     // A body declared over 1 MiB is refused before any of it is read. (Sent as
     // headers alone: a client still writing the body may see the connection
     // close before it reads the answer.)
-    let (status, body) =
-        raw(&base, &format!("POST {NET}/networks HTTP/1.1"), "Content-Type: application/json\r\nContent-Length: 2097152\r\n").await;
+    let (status, body) = raw(
+        &base,
+        &format!("POST {NET}/networks HTTP/1.1"),
+        "Content-Type: application/json\r\nContent-Length: 2097152\r\n",
+    )
+    .await;
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("requestEntityTooLarge"), "{body}");
     // Not an API path at all: the gateway has no portal here, so nothing answers it.
     let r = api.get("/metrics").await;
     assert_eq!(r.status, 404);
-    assert_eq!(up.seen().len(), before, "the upstream saw a refused request: {:?}", &up.seen()[before..]);
+    assert_eq!(
+        up.seen().len(),
+        before,
+        "the upstream saw a refused request: {:?}",
+        &up.seen()[before..]
+    );
 
     // Hop-by-hop headers and cookies stay behind; the token arrives untouched; the
     // upstream sees its own Host.
@@ -276,12 +315,26 @@ async fn walkthrough_through_the_gateway() {
     // Everything the upstream saw was an API path the catalog named, with the token as sent.
     let seen = up.seen();
     for s in &seen {
-        assert!(["/identity/v2.0/", "/network/v2.0/", "/compute/v2.0/", "/account/v1.0/"].iter().any(|p| s.path.starts_with(p)), "{s:?}");
+        assert!(
+            ["/identity/v2.0/", "/network/v2.0/", "/compute/v2.0/", "/account/v1.0/"]
+                .iter()
+                .any(|p| s.path.starts_with(p)),
+            "{s:?}"
+        );
         assert!(s.token.as_deref().is_none_or(|t| t == DEMO_TOKEN), "{s:?}");
     }
-    assert!(seen.iter().any(|s| s.query.as_deref() == Some(&format!("X-Auth-Token={DEMO_TOKEN}")[..])), "query forwarded");
-    let post = seen.iter().find(|s| s.method == "POST" && s.path == "/network/v2.0/ports").expect("the port POST");
-    assert!(post.length.as_deref().is_some_and(|l| l != "0") && !post.chunked, "bodies keep their length: {post:?}");
+    assert!(
+        seen.iter().any(|s| s.query.as_deref() == Some(&format!("X-Auth-Token={DEMO_TOKEN}")[..])),
+        "query forwarded"
+    );
+    let post = seen
+        .iter()
+        .find(|s| s.method == "POST" && s.path == "/network/v2.0/ports")
+        .expect("the port POST");
+    assert!(
+        post.length.as_deref().is_some_and(|l| l != "0") && !post.chunked,
+        "bodies keep their length: {post:?}"
+    );
     let tokens = seen.iter().find(|s| s.path == "/identity/v2.0/tokens").expect("the tokens POST");
     assert!(tokens.length.is_some() && !tokens.chunked, "{tokens:?}");
 
@@ -290,11 +343,25 @@ async fn walkthrough_through_the_gateway() {
     for l in &lines {
         assert!(!l.contains(DEMO_TOKEN) && !l.contains("not-a-token"), "token in the log: {l}");
     }
-    let mine: Vec<&String> = lines.iter().filter(|l| l.contains("→ upstream") || l.contains("refused")).collect();
-    assert!(mine.iter().any(|l| l.contains("POST /identity/v2.0/tokens → upstream 200")), "{mine:#?}");
-    assert!(mine.iter().any(|l| l.contains("GET /network/v2.0/networks → upstream 200")), "{mine:#?}");
-    assert!(mine.iter().any(|l| l.contains("POST /network/v2.0/floatingips → upstream 413")), "{mine:#?}");
-    assert!(mine.iter().any(|l| l.contains("GET /compute/v1.1/servers refused (not in the catalog) 404")), "{mine:#?}");
+    let mine: Vec<&String> =
+        lines.iter().filter(|l| l.contains("→ upstream") || l.contains("refused")).collect();
+    assert!(
+        mine.iter().any(|l| l.contains("POST /identity/v2.0/tokens → upstream 200")),
+        "{mine:#?}"
+    );
+    assert!(
+        mine.iter().any(|l| l.contains("GET /network/v2.0/networks → upstream 200")),
+        "{mine:#?}"
+    );
+    assert!(
+        mine.iter().any(|l| l.contains("POST /network/v2.0/floatingips → upstream 413")),
+        "{mine:#?}"
+    );
+    assert!(
+        mine.iter()
+            .any(|l| l.contains("GET /compute/v1.1/servers refused (not in the catalog) 404")),
+        "{mine:#?}"
+    );
     eprintln!("--- gateway request log ---\n{}", lines.join("\n"));
     gw.stop().await.expect("gateway stops");
 }
@@ -310,10 +377,15 @@ async fn catalog_is_learned_without_a_sign_in() {
     r.expect(200);
     let seen = up.seen();
     assert_eq!(seen.len(), 2, "{seen:?}");
-    assert_eq!((seen[0].method.as_str(), seen[0].path.as_str(), seen[0].token.as_deref()), ("POST", "/identity/v2.0/tokens", None));
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str(), seen[0].token.as_deref()),
+        ("POST", "/identity/v2.0/tokens", None)
+    );
     assert_eq!(seen[1].path, "/network/v2.0/networks");
     // Public mode through the gateway: the catalog alone, rewritten.
-    let r = Api { token: None, ..api.clone() }.raw("POST", "/identity/v2.0/tokens", None, Vec::new()).await;
+    let r = Api { token: None, ..api.clone() }
+        .raw("POST", "/identity/v2.0/tokens", None, Vec::new())
+        .await;
     r.expect(200);
     assert!(r.body["access"].get("user").is_none());
     assert!(r.text.contains(&format!("{}/network", gw.url())), "{}", r.text);
@@ -352,7 +424,12 @@ async fn unreachable_and_silent_clouds_are_faults() {
 
 #[tokio::test]
 async fn bad_upstream_urls_are_refused_at_start() {
-    for bad in ["ftp://cloud.example.org/identity", "not a url", "https://user:pw@cloud.example.org/identity", "https://x/identity?X-Auth-Token=t"] {
+    for bad in [
+        "ftp://cloud.example.org/identity",
+        "not a url",
+        "https://user:pw@cloud.example.org/identity",
+        "https://x/identity?X-Auth-Token=t",
+    ] {
         let err = nephele_cloud::start(Options {
             listen: "127.0.0.1:0".parse().expect("addr"),
             upstream: Some(bad.to_owned()),
@@ -369,8 +446,13 @@ async fn bad_upstream_urls_are_refused_at_start() {
 async fn portal_and_security_headers_in_gateway_mode() {
     let up = upstream().await;
     let dir = TempDir::new("gw-dist");
-    std::fs::write(dir.path("index.html"), "<!doctype html><script type=\"module\">boot()</script>").expect("index");
-    std::fs::write(dir.path("config.json"), r#"{"identity_url": "/identity/v2.0"}"#).expect("config");
+    std::fs::write(
+        dir.path("index.html"),
+        "<!doctype html><script type=\"module\">boot()</script>",
+    )
+    .expect("index");
+    std::fs::write(dir.path("config.json"), r#"{"identity_url": "/identity/v2.0"}"#)
+        .expect("config");
     let gw = nephele_cloud::start(Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(format!("{}/identity/v2.0", up.url)),
@@ -396,7 +478,11 @@ async fn portal_and_security_headers_in_gateway_mode() {
         .expect("api");
     assert_eq!(api.status(), 200);
     assert_eq!(api.headers()["referrer-policy"], "no-referrer");
-    assert_eq!(api.headers()["content-security-policy"], csp.as_str(), "the gateway's CSP, not the cloud's");
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        csp.as_str(),
+        "the gateway's CSP, not the cloud's"
+    );
     assert_eq!(api.headers()["vary"], "X-Auth-Token", "the upstream's headers are kept");
     gw.stop().await.expect("stops");
 }
@@ -417,8 +503,12 @@ async fn public_origin_fixes_the_catalog_behind_a_cdn() {
         .post("/identity/v2.0/tokens", sign_in_body(DEMO_TOKEN))
         .await;
     r.expect(200);
-    let urls: Vec<&str> =
-        r.body["access"]["serviceCatalog"].as_array().expect("catalog").iter().filter_map(|s| s["endpoints"][0]["publicURL"].as_str()).collect();
+    let urls: Vec<&str> = r.body["access"]["serviceCatalog"]
+        .as_array()
+        .expect("catalog")
+        .iter()
+        .filter_map(|s| s["endpoints"][0]["publicURL"].as_str())
+        .collect();
     assert_eq!(urls.len(), 4);
     assert!(urls.iter().all(|u| u.starts_with("https://portal.example.org/")), "{urls:?}");
     gw.stop().await.expect("stops");
@@ -439,7 +529,8 @@ async fn odd_bytes_are_answered_not_crashed_on() {
     let base = gw.url();
     let addr = base.trim_start_matches("http://").to_owned();
     // Percent-encoded non-UTF-8 in path and query: forwarded as is; the cloud answers.
-    let (status, _) = raw(&base, "GET /network/v2.0/networks/%FF%FE?changes-since=%FF HTTP/1.1", "").await;
+    let (status, _) =
+        raw(&base, "GET /network/v2.0/networks/%FF%FE?changes-since=%FF HTTP/1.1", "").await;
     assert!((400..500).contains(&status), "{status}");
     // Raw non-UTF-8 bytes in a header value: passed through, answered.
     let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
@@ -447,15 +538,22 @@ async fn odd_bytes_are_answered_not_crashed_on() {
     req.extend_from_slice(b"\xff\xfe\r\nConnection: close\r\n\r\n");
     s.write_all(&req).await.expect("write");
     let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.expect("in time").expect("read");
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out))
+        .await
+        .expect("in time")
+        .expect("read");
     assert!(out.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&out));
     // A declared length that is not a number: refused before the cloud sees it.
     let before = up.seen().len();
-    let (status, _) = raw(&base, "POST /network/v2.0/networks HTTP/1.1", "Content-Length: lots\r\n").await;
+    let (status, _) =
+        raw(&base, "POST /network/v2.0/networks HTTP/1.1", "Content-Length: lots\r\n").await;
     assert_eq!(status, 400);
     assert_eq!(up.seen().len(), before);
     // Still serving.
-    Api { base: base.clone(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() }.get(&format!("{NET}/networks")).await.expect(200);
+    Api { base: base.clone(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() }
+        .get(&format!("{NET}/networks"))
+        .await
+        .expect(200);
     gw.stop().await.expect("stops");
 }
 
@@ -473,5 +571,9 @@ fn the_command_line_refuses_a_bad_upstream() {
         .output()
         .expect("run nephele-cloud");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot be used with"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

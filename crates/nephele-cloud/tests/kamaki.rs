@@ -32,7 +32,11 @@ impl Kamaki {
             .await
             .unwrap_or_else(|_| panic!("kamaki {args:?} hung"))
             .expect("kamaki runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         Out { ok: out.status.success(), text }
     }
 
@@ -50,16 +54,18 @@ impl Kamaki {
 }
 
 fn kamaki_bin() -> Option<PathBuf> {
-    let bin = std::env::var_os("NEPHELE_KAMAKI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.peers/kamaki/bin/kamaki")));
+    let bin = std::env::var_os("NEPHELE_KAMAKI").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.peers/kamaki/bin/kamaki"))
+    });
     bin.is_file().then_some(bin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kamaki_follows_the_network_guide() {
     let Some(bin) = kamaki_bin() else {
-        println!("SKIPPED: kamaki not installed (run scripts/kamaki-setup; needs pyenv Python 2.7)");
+        println!(
+            "SKIPPED: kamaki not installed (run scripts/kamaki-setup; needs pyenv Python 2.7)"
+        );
         return;
     };
     let cloud = nephele_cloud::start(options(demo_seed(), 300)).await.expect("start");
@@ -79,8 +85,12 @@ async fn kamaki_follows_the_network_guide() {
     assert!(out.contains("id: 2") && out.contains("type: MAC_FILTERED"), "{out}");
 
     // 7.7.2
-    let out = k.ok(&["network", "connect", "2", "--device-id=141", "--device-id=142", "--wait"]).await;
-    assert!(out.contains("Port 11 status: ACTIVE") && out.contains("Port 12 status: ACTIVE"), "{out}");
+    let out =
+        k.ok(&["network", "connect", "2", "--device-id=141", "--device-id=142", "--wait"]).await;
+    assert!(
+        out.contains("Port 11 status: ACTIVE") && out.contains("Port 12 status: ACTIVE"),
+        "{out}"
+    );
     assert_eq!(api.port_status("11").await.as_deref(), Some("ACTIVE"));
     let out = k.ok(&["network", "list", "-l"]).await;
     assert!(out.contains("My Private Net") && out.contains("public_network"), "{out}");
@@ -92,7 +102,10 @@ async fn kamaki_follows_the_network_guide() {
     assert!(out.contains("Port 13 status: ACTIVE"), "{out}");
     assert_eq!(api.get(&format!("{NET}/floatingips/8")).await.body["floatingip"]["port_id"], "13");
     let out = k.fails(&["ip", "attach", "8", "--server-id=142", "--wait"]).await;
-    assert!(out.contains("(409)") && out.contains("IP address '192.168.3.5' is already in use"), "{out}");
+    assert!(
+        out.contains("(409)") && out.contains("IP address '192.168.3.5' is already in use"),
+        "{out}"
+    );
     let out = k.ok(&["ip", "create", "--network-id=1"]).await;
     assert!(out.contains("floating_ip_address: 192.168.3.6") && out.contains("id: 9"), "{out}");
     let out = k.ok(&["ip", "attach", "9", "--server-id=141", "--wait"]).await;
@@ -105,18 +118,32 @@ async fn kamaki_follows_the_network_guide() {
     assert!(out.contains("Port 14 is deleted"), "{out}");
     let out = k.ok(&["ip", "attach", "9", "--server-id=142", "--wait"]).await;
     assert!(out.contains("status: ACTIVE"), "{out}");
-    assert_eq!(api.get(&format!("{NET}/floatingips/9")).await.body["floatingip"]["instance_id"], "142");
+    assert_eq!(
+        api.get(&format!("{NET}/floatingips/9")).await.body["floatingip"]["instance_id"],
+        "142"
+    );
 
     // 7.7.4
     let out = k.ok(&["quota", "list", &format!("--project-id={DEMO_UUID}")]).await;
-    for want in ["cyclades.floating_ip", "cyclades.network.private", "40GiB", "500GiB", "80GiB", "9GiB", "20GiB"] {
+    for want in [
+        "cyclades.floating_ip",
+        "cyclades.network.private",
+        "40GiB",
+        "500GiB",
+        "80GiB",
+        "9GiB",
+        "20GiB",
+    ] {
         assert!(out.contains(want), "{want} in:\n{out}");
     }
     let out = k.ok(&["ip", "create", "--network-id=1"]).await;
     assert!(out.contains("floating_ip_address: 192.168.3.7") && out.contains("id: 10"), "{out}");
     let out = k.fails(&["ip", "create", "--network-id=1"]).await;
     assert!(out.contains("(413) REQUEST ENTITY TOO LARGE"), "{out}");
-    assert!(out.contains("Limit for resource 'Floating IP address' exceeded for your account."), "{out}");
+    assert!(
+        out.contains("Limit for resource 'Floating IP address' exceeded for your account."),
+        "{out}"
+    );
     assert!(out.contains("Available: 0, Requested: 1"), "{out}");
     k.ok(&["ip", "delete", "10"]).await;
     let out = k.ok(&["ip", "list"]).await;
@@ -127,7 +154,8 @@ async fn kamaki_follows_the_network_guide() {
     assert!(out.contains("Cannot delete the public network."), "{out}");
     let out = k.fails(&["network", "delete", "2"]).await;
     assert!(out.contains("409") && out.contains("ports still configured"), "{out}");
-    let out = k.ok(&["network", "disconnect", "2", "--device-id=141", "--device-id=142", "--wait"]).await;
+    let out =
+        k.ok(&["network", "disconnect", "2", "--device-id=141", "--device-id=142", "--wait"]).await;
     assert!(out.contains("Port 11 is deleted") && out.contains("Port 12 is deleted"), "{out}");
     k.ok(&["network", "delete", "2"]).await;
     let out = k.ok(&["network", "list"]).await;
@@ -136,13 +164,19 @@ async fn kamaki_follows_the_network_guide() {
     // Subnets and plain ports.
     let out = k.ok(&["network", "create", "--name=lan"]).await;
     assert!(out.contains("id: 3"), "{out}");
-    let out = k.ok(&["subnet", "create", "--network-id=3", "--cidr=10.0.0.0/24", "--name=lan-v4"]).await;
+    let out =
+        k.ok(&["subnet", "create", "--network-id=3", "--cidr=10.0.0.0/24", "--name=lan-v4"]).await;
     assert!(out.contains("cidr: 10.0.0.0/24") && out.contains("gateway_ip: 10.0.0.1"), "{out}");
     let out = k.ok(&["port", "create", "--network-id=3", "--device-id=141", "--wait"]).await;
     assert!(out.contains("status: ACTIVE") && out.contains("10.0.0.2"), "{out}");
     let id = out
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Port ").and_then(|r| r.split_whitespace().next()).map(str::to_owned))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Port ")
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_owned)
+        })
         .expect("port id in output");
     let out = k.ok(&["port", "delete", &id, "--wait"]).await;
     assert!(out.contains(&format!("Port {id} is deleted")), "{out}");

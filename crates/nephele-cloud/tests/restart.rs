@@ -17,13 +17,22 @@ async fn state_and_pending_build_survive_a_restart() {
     o.db = Some(db.clone());
     let first = nephele_cloud::start(o).await.expect("start");
     let api = Api::new(&first, DEMO_TOKEN);
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "survivor", "type": "MAC_FILTERED"}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": "survivor", "type": "MAC_FILTERED"}}),
+        )
+        .await;
     r.expect(201);
     let net = r.body["network"]["id"].as_str().expect("id").to_owned();
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     let fip = r.body["floatingip"]["id"].as_str().expect("id").to_owned();
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}}))
+        .await;
     r.expect(201);
     let port = r.body["port"]["id"].as_str().expect("id").to_owned();
     assert_eq!(api.port_status(&port).await.as_deref(), Some("BUILD"));
@@ -55,11 +64,20 @@ async fn state_and_pending_build_survive_a_restart() {
     api.get(&format!("{NET}/floatingips/{fip}")).await.expect(200);
     let s = api.get("/compute/v2.0/servers/141").await;
     assert_eq!(s.body["server"]["SNF:task_state"], "");
-    assert!(s.body["server"]["attachments"].as_array().expect("a").iter().any(|a| a["id"].as_u64().map(|x| x.to_string()) == Some(port.clone())));
+    assert!(s.body["server"]["attachments"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .any(|a| a["id"].as_u64().map(|x| x.to_string()) == Some(port.clone())));
     // Quotas are counted from what exists, so they survive too; ids continue.
     assert_eq!(api.quota(DEMO_UUID, "cyclades.network.private").await["usage"], 1);
     assert_eq!(api.quota(DEMO_UUID, "cyclades.floating_ip").await["usage"], 1);
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "next", "type": "MAC_FILTERED"}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": "next", "type": "MAC_FILTERED"}}),
+        )
+        .await;
     r.expect(201);
     assert_eq!(r.body["network"]["id"], (net.parse::<i64>().expect("n") + 1).to_string());
     second.stop().await.expect("stop");
@@ -73,9 +91,13 @@ async fn a_deleted_attached_port_still_disappears_after_a_restart() {
     o.db = Some(db.clone());
     let first = nephele_cloud::start(o).await.expect("start");
     let api = Api::new(&first, DEMO_TOKEN);
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "n", "type": "MAC_FILTERED"}})).await;
+    let r = api
+        .post(&format!("{NET}/networks"), json!({"network": {"name": "n", "type": "MAC_FILTERED"}}))
+        .await;
     let net = r.body["network"]["id"].as_str().expect("id").to_owned();
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "142"}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "142"}}))
+        .await;
     let port = r.body["port"]["id"].as_str().expect("id").to_owned();
     api.wait_port_active(&port).await;
     first.stop().await.expect("stop");

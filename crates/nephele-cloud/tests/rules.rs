@@ -7,20 +7,32 @@ use common::*;
 use serde_json::{json, Value};
 
 async fn create_net(api: &Api, name: &str) -> String {
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": name, "type": "MAC_FILTERED"}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": name, "type": "MAC_FILTERED"}}),
+        )
+        .await;
     r.expect(201);
     r.body["network"]["id"].as_str().expect("id").to_owned()
 }
 
 async fn reserve_ip(api: &Api) -> (String, String) {
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     let f = &r.body["floatingip"];
-    (f["id"].as_str().expect("id").to_owned(), f["floating_ip_address"].as_str().expect("addr").to_owned())
+    (
+        f["id"].as_str().expect("id").to_owned(),
+        f["floating_ip_address"].as_str().expect("addr").to_owned(),
+    )
 }
 
 async fn connect(api: &Api, net: &str, dev: &str) -> String {
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": dev}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": dev}}))
+        .await;
     r.expect(201);
     r.body["port"]["id"].as_str().expect("id").to_owned()
 }
@@ -35,10 +47,16 @@ async fn rule_01_token_in_header_or_query_unknown_token_401() {
     anon.get(&format!("/compute/v2.0/servers?X-Auth-Token={DEMO_TOKEN}")).await.expect(200);
     // Unknown token on Cyclades: the `fault` wrapper around Astakos' answer.
     let bad = api.with_token("nope");
-    for path in [format!("{NET}/networks"), format!("{NET}/ports/11"), "/compute/v2.0/servers/detail".to_owned()] {
+    for path in [
+        format!("{NET}/networks"),
+        format!("{NET}/ports/11"),
+        "/compute/v2.0/servers/detail".to_owned(),
+    ] {
         let r = bad.get(&path).await;
         r.expect_fault(401, "fault");
-        let inner: Value = serde_json::from_str(r.body["fault"]["details"].as_str().expect("details")).expect("json details");
+        let inner: Value =
+            serde_json::from_str(r.body["fault"]["details"].as_str().expect("details"))
+                .expect("json details");
         assert_eq!(inner["unauthorized"]["message"], "Invalid token");
         let parsed = nephele_model::Fault::parse(401, &r.text).expect("parses");
         assert_eq!(parsed.message, "Invalid token");
@@ -63,21 +81,30 @@ async fn rule_01_token_in_header_or_query_unknown_token_401() {
 async fn rule_01_catalog_comes_from_the_host_header() {
     let cloud = start_demo().await;
     let anon = Api::anonymous(&cloud);
-    let r = anon.post("/identity/v2.0/tokens", json!({"auth": {"token": {"id": DEMO_TOKEN}}})).await;
+    let r =
+        anon.post("/identity/v2.0/tokens", json!({"auth": {"token": {"id": DEMO_TOKEN}}})).await;
     r.expect(200);
-    let access: nephele_model::identity::TokenResponse = serde_json::from_value(r.body.clone()).expect("access");
+    let access: nephele_model::identity::TokenResponse =
+        serde_json::from_value(r.body.clone()).expect("access");
     let access = access.access;
     assert_eq!(access.token.as_ref().map(|t| t.id.as_str()), Some(DEMO_TOKEN));
     let user = access.user.clone().expect("user");
     assert_eq!(user.id, DEMO_UUID);
     assert_eq!(user.projects, [DEMO_UUID, LAB_PROJECT]);
-    assert_eq!(access.token.as_ref().and_then(|t| t.tenant.as_ref()).map(|t| t.id.as_str()), Some(DEMO_UUID));
+    assert_eq!(
+        access.token.as_ref().and_then(|t| t.tenant.as_ref()).map(|t| t.id.as_str()),
+        Some(DEMO_UUID)
+    );
     let base = cloud.url();
     assert_eq!(access.public_url("network"), Some(format!("{base}/network").as_str()));
     assert_eq!(access.public_url("compute"), Some(format!("{base}/compute/v2.0").as_str()));
     assert_eq!(access.public_url("account"), Some(format!("{base}/account/v1.0").as_str()));
     assert_eq!(access.public_url("identity"), Some(format!("{base}/identity/v2.0").as_str()));
-    let account = access.service_catalog.iter().find(|s| s.name == "astakos_account").expect("astakos_account");
+    let account = access
+        .service_catalog
+        .iter()
+        .find(|s| s.name == "astakos_account")
+        .expect("astakos_account");
     assert_eq!(account.endpoints[0].version_id.as_deref(), Some("v1.0"));
     assert!(account.endpoints[0].ui_url.is_some());
     let e = access.endpoints().expect("endpoints");
@@ -93,12 +120,19 @@ async fn rule_01_catalog_comes_from_the_host_header() {
         .await
         .expect("sent");
     let v: Value = other.json().await.expect("json");
-    let nets: Vec<_> = v["access"]["serviceCatalog"].as_array().expect("catalog").iter().filter(|s| s["type"] == "network").collect();
+    let nets: Vec<_> = v["access"]["serviceCatalog"]
+        .as_array()
+        .expect("catalog")
+        .iter()
+        .filter(|s| s["type"] == "network")
+        .collect();
     assert_eq!(nets[0]["endpoints"][0]["publicURL"], "http://cloud.example.org:9999/network");
     // Public mode: an empty POST gives the catalog only.
     let r = anon.raw("POST", "/identity/v2.0/tokens", None, Vec::new()).await;
     r.expect(200);
-    assert!(r.body["access"]["serviceCatalog"].is_array() && r.body["access"].get("token").is_none());
+    assert!(
+        r.body["access"]["serviceCatalog"].is_array() && r.body["access"].get("token").is_none()
+    );
 }
 
 #[tokio::test]
@@ -107,7 +141,12 @@ async fn rule_02_ids_are_strings_in_network_api_numbers_in_compute() {
     let api = Api::new(&cloud, DEMO_TOKEN);
     // Clients may send ids as numbers.
     let net = create_net(&api, "n").await;
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net.parse::<i64>().expect("n"), "device_id": 141}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/ports"),
+            json!({"port": {"network_id": net.parse::<i64>().expect("n"), "device_id": 141}}),
+        )
+        .await;
     r.expect(201);
     let p = &r.body["port"];
     assert!(p["id"].is_string() && p["network_id"].is_string());
@@ -117,7 +156,10 @@ async fn rule_02_ids_are_strings_in_network_api_numbers_in_compute() {
     for path in [format!("{NET}/networks"), format!("{NET}/subnets"), format!("{NET}/ports")] {
         let r = api.get(&path).await;
         let key = path.rsplit('/').next().expect("key");
-        assert!(r.body[key].as_array().expect("list").iter().all(|o| o["id"].is_string()), "{path}");
+        assert!(
+            r.body[key].as_array().expect("list").iter().all(|o| o["id"].is_string()),
+            "{path}"
+        );
     }
     let s = api.get("/compute/v2.0/servers/detail").await;
     s.expect(200);
@@ -131,18 +173,36 @@ async fn rule_02_ids_are_strings_in_network_api_numbers_in_compute() {
     ips.expect(200);
     assert_eq!(ips.body["addresses"]["1"][0]["addr"], "192.168.3.2");
     let one = api.get("/compute/v2.0/servers/141").await;
-    assert!(one.body["server"]["attachments"].as_array().expect("a").iter().any(|a| a["id"].as_u64().map(|n| n.to_string()) == Some(port.clone())));
+    assert!(one.body["server"]["attachments"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .any(|a| a["id"].as_u64().map(|n| n.to_string()) == Some(port.clone())));
     let (fip, _) = reserve_ip(&api).await;
     let f = api.get(&format!("{NET}/floatingips/{fip}")).await;
-    assert!(f.body["floatingip"]["id"].is_string() && f.body["floatingip"]["floating_network_id"].is_string());
+    assert!(
+        f.body["floatingip"]["id"].is_string()
+            && f.body["floatingip"]["floating_network_id"].is_string()
+    );
     assert_eq!(f.body["floatingip"].as_object().expect("obj").len(), 10);
-    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": "2", "cidr": "2001:db8::/64", "ip_version": 6}})).await;
+    api.post(
+        &format!("{NET}/subnets"),
+        json!({"subnet": {"network_id": "2", "cidr": "2001:db8::/64", "ip_version": 6}}),
+    )
+    .await;
     // The shared model types read every answer back unchanged (same keys, same values).
-    use nephele_model::{floating_ip::FloatingIpList, network::NetworkList, port::PortList, server::{ServerList, ServerSummaryList}, subnet::SubnetList};
+    use nephele_model::{
+        floating_ip::FloatingIpList,
+        network::NetworkList,
+        port::PortList,
+        server::{ServerList, ServerSummaryList},
+        subnet::SubnetList,
+    };
     async fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(api: &Api, path: &str) {
         let r = api.get(path).await;
         r.expect(200);
-        let parsed: T = serde_json::from_value(r.body.clone()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let parsed: T =
+            serde_json::from_value(r.body.clone()).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(serde_json::to_value(&parsed).expect("serialize"), r.body, "{path}");
     }
     round_trip::<NetworkList>(&api, &format!("{NET}/networks")).await;
@@ -178,7 +238,10 @@ async fn rule_03_lists_sorted_detail_aliases_deleted_hidden_changes_since() {
         assert_eq!(ids_, sorted, "{coll} sorted");
     }
     // Delete b: hidden from the list, still readable, and reported by changes-since.
-    let created: String = api.get(&format!("{NET}/networks/{a}")).await.body["network"]["created"].as_str().expect("ts").to_owned();
+    let created: String = api.get(&format!("{NET}/networks/{a}")).await.body["network"]["created"]
+        .as_str()
+        .expect("ts")
+        .to_owned();
     api.delete(&format!("{NET}/networks/{b}")).await.expect(204);
     assert_eq!(ids(&api.get(&format!("{NET}/networks")).await.body["networks"]), ["1", a.as_str()]);
     let since = urlencode(&created);
@@ -186,14 +249,33 @@ async fn rule_03_lists_sorted_detail_aliases_deleted_hidden_changes_since() {
     r.expect(200);
     let changed = &r.body["networks"];
     assert!(ids(changed).contains(&b));
-    assert!(changed.as_array().expect("list").iter().any(|n| n["id"] == b.as_str() && n["deleted"] == true));
+    assert!(changed
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|n| n["id"] == b.as_str() && n["deleted"] == true));
     // Nothing changed since the last update → 304.
-    let last = api.get(&format!("{NET}/networks/{b}")).await.body["network"]["updated"].as_str().expect("ts").to_owned();
+    let last = api.get(&format!("{NET}/networks/{b}")).await.body["network"]["updated"]
+        .as_str()
+        .expect("ts")
+        .to_owned();
     let after = bump(&last);
-    assert_eq!(api.get(&format!("{NET}/networks?changes-since={}", urlencode(&after))).await.status, 304);
-    assert_eq!(api.get(&format!("{NET}/floatingips?changes-since={}", urlencode(&after))).await.status, 304);
-    assert_eq!(api.get(&format!("/compute/v2.0/servers?changes-since={}", urlencode(&after))).await.status, 304);
-    assert_eq!(api.get(&format!("{NET}/subnets?changes-since={}", urlencode(&after))).await.status, 304);
+    assert_eq!(
+        api.get(&format!("{NET}/networks?changes-since={}", urlencode(&after))).await.status,
+        304
+    );
+    assert_eq!(
+        api.get(&format!("{NET}/floatingips?changes-since={}", urlencode(&after))).await.status,
+        304
+    );
+    assert_eq!(
+        api.get(&format!("/compute/v2.0/servers?changes-since={}", urlencode(&after))).await.status,
+        304
+    );
+    assert_eq!(
+        api.get(&format!("{NET}/subnets?changes-since={}", urlencode(&after))).await.status,
+        304
+    );
     // Ports ignore changes-since.
     api.get(&format!("{NET}/ports?changes-since={}", urlencode(&after))).await.expect(200);
     // Bad values.
@@ -222,7 +304,12 @@ fn bump(ts: &str) -> String {
 async fn rule_04_network_create_type_status_subnets_quota() {
     let cloud = start_demo().await;
     let api = Api::new(&cloud, DEMO_TOKEN);
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"type": "IP_LESS_ROUTED", "name": "x"}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"type": "IP_LESS_ROUTED", "name": "x"}}),
+        )
+        .await;
     r.expect_fault(403, "forbidden");
     assert_eq!(r.message(), "Cannot create network of type 'IP_LESS_ROUTED'.");
     let r = api.post(&format!("{NET}/networks"), json!({"network": {"type": "BOGUS"}})).await;
@@ -236,15 +323,30 @@ async fn rule_04_network_create_type_status_subnets_quota() {
     assert_eq!(n["subnets"], json!([]));
     assert_eq!(api.quota(DEMO_UUID, "cyclades.network.private").await["usage"], 1);
     // The lab project allows one private network per member.
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "lab1", "type": "MAC_FILTERED", "project": LAB_PROJECT}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": "lab1", "type": "MAC_FILTERED", "project": LAB_PROJECT}}),
+        )
+        .await;
     r.expect(201);
     assert_eq!(r.body["network"]["tenant_id"], LAB_PROJECT);
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"name": "lab2", "type": "MAC_FILTERED", "project": LAB_PROJECT}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"name": "lab2", "type": "MAC_FILTERED", "project": LAB_PROJECT}}),
+        )
+        .await;
     r.expect_fault(413, "overLimit");
     assert_eq!(r.message(), "Resource Limit Exceeded for your account.");
     assert_eq!(r.body["overLimit"]["details"], "Limit for resource 'Private Network' exceeded for your account. Available: 0, Requested: 1");
     // A project the user is not in.
-    let r = api.post(&format!("{NET}/networks"), json!({"network": {"type": "MAC_FILTERED", "project": OTHER_UUID}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/networks"),
+            json!({"network": {"type": "MAC_FILTERED", "project": OTHER_UUID}}),
+        )
+        .await;
     r.expect_fault(400, "badRequest");
     assert_eq!(r.message(), format!("User {DEMO_UUID} not in project {OTHER_UUID}"));
     assert_eq!(api.quota(LAB_PROJECT, "cyclades.network.private").await["usage"], 1);
@@ -252,8 +354,12 @@ async fn rule_04_network_create_type_status_subnets_quota() {
     let r = api.put(&format!("{NET}/networks/2"), json!({"network": {"name": "renamed"}})).await;
     r.expect(200);
     assert_eq!(r.body["network"]["name"], "renamed");
-    api.put(&format!("{NET}/networks/1"), json!({"network": {"name": "mine"}})).await.expect_fault(403, "forbidden");
-    api.put(&format!("{NET}/networks/2"), json!({"network": {}})).await.expect_fault(400, "badRequest");
+    api.put(&format!("{NET}/networks/1"), json!({"network": {"name": "mine"}}))
+        .await
+        .expect_fault(403, "forbidden");
+    api.put(&format!("{NET}/networks/2"), json!({"network": {}}))
+        .await
+        .expect_fault(400, "badRequest");
 }
 
 #[tokio::test]
@@ -270,13 +376,19 @@ async fn rule_05_network_delete_public_403_in_use_409_then_deleted() {
     let port = r.body["port"]["id"].as_str().expect("id").to_owned();
     let r = api.delete(&format!("{NET}/networks/{net}")).await;
     r.expect_fault(409, "conflict");
-    assert_eq!(r.message(), format!("Cannot delete network. There are ports still configured on network network {net}"));
+    assert_eq!(
+        r.message(),
+        format!("Cannot delete network. There are ports still configured on network network {net}")
+    );
     api.delete(&format!("{NET}/ports/{port}")).await.expect(204);
     assert_eq!(api.quota(DEMO_UUID, "cyclades.network.private").await["usage"], 1);
     api.delete(&format!("{NET}/networks/{net}")).await.expect(204);
     let r = api.get(&format!("{NET}/networks/{net}")).await;
     r.expect(200);
-    assert_eq!((r.body["network"]["status"].as_str(), r.body["network"]["deleted"].as_bool()), (Some("DELETED"), Some(true)));
+    assert_eq!(
+        (r.body["network"]["status"].as_str(), r.body["network"]["deleted"].as_bool()),
+        (Some("DELETED"), Some(true))
+    );
     assert_eq!(api.quota(DEMO_UUID, "cyclades.network.private").await["usage"], 0);
     api.delete(&format!("{NET}/networks/{net}")).await.expect_fault(400, "badRequest");
     api.delete(&format!("{NET}/networks/999")).await.expect_fault(404, "itemNotFound");
@@ -298,14 +410,19 @@ async fn rule_06_subnets_one_per_version_owner_only_size_gateway_dhcp_no_delete(
     sub(json!({"network_id": net, "cidr": "10.0.0.0/21"})).await.expect_fault(413, "overLimit");
     sub(json!({"network_id": net, "cidr": "10.0.0.1/24"})).await.expect_fault(400, "badRequest");
     sub(json!({"network_id": net})).await.expect_fault(400, "badRequest");
-    sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "gateway_ip": "10.9.9.9"})).await.expect_fault(400, "badRequest");
-    sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "enable_dhcp": "yes"})).await.expect_fault(400, "badRequest");
+    sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "gateway_ip": "10.9.9.9"}))
+        .await
+        .expect_fault(400, "badRequest");
+    sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "enable_dhcp": "yes"}))
+        .await
+        .expect_fault(400, "badRequest");
     // Public network: owner only.
     let r = sub(json!({"network_id": "1", "cidr": "10.1.0.0/24"})).await;
     r.expect_fault(403, "forbidden");
     assert_eq!(r.message(), "Forbidden operation");
     // Gateway absent → first host; DHCP defaults to true; default pool excludes it.
-    let r = sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "ip_version": 4, "name": "s"})).await;
+    let r =
+        sub(json!({"network_id": net, "cidr": "10.0.0.0/24", "ip_version": 4, "name": "s"})).await;
     r.expect(201);
     let s = &r.body["subnet"];
     assert_eq!(s["gateway_ip"], "10.0.0.1");
@@ -314,7 +431,10 @@ async fn rule_06_subnets_one_per_version_owner_only_size_gateway_dhcp_no_delete(
     assert_eq!(s["tenant_id"], DEMO_UUID);
     assert!(s.get("enable_slaac").is_none());
     let sid = s["id"].as_str().expect("id").to_owned();
-    assert_eq!(api.get(&format!("{NET}/networks/{net}")).await.body["network"]["subnets"], json!([sid]));
+    assert_eq!(
+        api.get(&format!("{NET}/networks/{net}")).await.body["network"]["subnets"],
+        json!([sid])
+    );
     // One per IP version.
     let r = sub(json!({"network_id": net, "cidr": "10.0.1.0/24"})).await;
     r.expect_fault(400, "badRequest");
@@ -327,12 +447,20 @@ async fn rule_06_subnets_one_per_version_owner_only_size_gateway_dhcp_no_delete(
     let r = sub(json!({"network_id": net2, "cidr": "10.2.0.0/29", "gateway_ip": null})).await;
     r.expect(201);
     assert_eq!(r.body["subnet"]["gateway_ip"], json!(null));
-    assert_eq!(r.body["subnet"]["allocation_pools"], json!([{"start": "10.2.0.1", "end": "10.2.0.6"}]));
+    assert_eq!(
+        r.body["subnet"]["allocation_pools"],
+        json!([{"start": "10.2.0.1", "end": "10.2.0.6"}])
+    );
     // Rename only; no delete.
     let r = api.put(&format!("{NET}/subnets/{sid}"), json!({"subnet": {"name": "renamed"}})).await;
     r.expect(200);
     assert_eq!(r.body["subnet"]["name"], "renamed");
-    api.put(&format!("{NET}/subnets/{sid}"), json!({"subnet": {"name": "x", "cidr": "10.0.0.0/24"}})).await.expect_fault(400, "badRequest");
+    api.put(
+        &format!("{NET}/subnets/{sid}"),
+        json!({"subnet": {"name": "x", "cidr": "10.0.0.0/24"}}),
+    )
+    .await
+    .expect_fault(400, "badRequest");
     let r = api.delete(&format!("{NET}/subnets/{sid}")).await;
     r.expect_fault(400, "badRequest");
     assert_eq!(r.message(), "Deletion of a subnet is not supported");
@@ -342,7 +470,12 @@ async fn rule_06_subnets_one_per_version_owner_only_size_gateway_dhcp_no_delete(
     api.wait_port_active(&p).await;
     let r = sub(json!({"network_id": net3, "cidr": "10.3.0.0/24"})).await;
     r.expect_fault(400, "badRequest");
-    assert_eq!(r.message(), format!("Cannot create subnet in network {net3}, VMs are already connected to this network"));
+    assert_eq!(
+        r.message(),
+        format!(
+            "Cannot create subnet in network {net3}, VMs are already connected to this network"
+        )
+    );
     // Ports on a subnetted network get addresses; IPv6 appears once ACTIVE.
     let p = connect(&api, &net, "141").await;
     let r = api.get(&format!("{NET}/ports/{p}")).await;
@@ -415,32 +548,48 @@ async fn rule_07_port_create_public_needs_fip_states_server_checks_limits() {
     let r = port(json!({"network_id": "1", "device_id": "1"})).await;
     r.expect_fault(400, "badRequest");
     assert_eq!(r.message(), "'fixed_ips' attribute must contain a floating IP address in order to connect to a public network.");
-    port(json!({"network_id": "1", "device_id": "1", "fixed_ips": [{"ip_address": "10.10.0.5"}]})).await.expect_fault(404, "itemNotFound");
+    port(json!({"network_id": "1", "device_id": "1", "fixed_ips": [{"ip_address": "10.10.0.5"}]}))
+        .await
+        .expect_fault(404, "itemNotFound");
     let (fip, addr) = reserve_ip(&api).await;
     assert_eq!(addr, "10.10.0.2");
     // Server checks: BUILD → 409 buildInProgress, ERROR → 400.
-    let r = port(json!({"network_id": "1", "device_id": "2", "fixed_ips": [{"ip_address": addr}]})).await;
+    let r = port(json!({"network_id": "1", "device_id": "2", "fixed_ips": [{"ip_address": addr}]}))
+        .await;
     r.expect_fault(409, "buildInProgress");
-    let r = port(json!({"network_id": "1", "device_id": "3", "fixed_ips": [{"ip_address": addr}]})).await;
+    let r = port(json!({"network_id": "1", "device_id": "3", "fixed_ips": [{"ip_address": addr}]}))
+        .await;
     r.expect_fault(400, "badRequest");
     assert_eq!(r.message(), "Cannot perform 'CONNECT' action while server is in 'ERROR' state.");
-    port(json!({"network_id": "1", "device_id": "999", "fixed_ips": [{"ip_address": addr}]})).await.expect_fault(404, "itemNotFound");
+    port(json!({"network_id": "1", "device_id": "999", "fixed_ips": [{"ip_address": addr}]}))
+        .await
+        .expect_fault(404, "itemNotFound");
     // With a device: BUILD, then ACTIVE with a MAC. A STOPPED server is fine.
-    let r = port(json!({"network_id": "1", "device_id": "4", "fixed_ips": [{"ip_address": addr}]})).await;
+    let r = port(json!({"network_id": "1", "device_id": "4", "fixed_ips": [{"ip_address": addr}]}))
+        .await;
     r.expect(201);
     assert_eq!(r.body["port"]["status"], "BUILD");
     assert_eq!(r.body["port"]["device_owner"], "vm");
     let p = r.body["port"]["id"].as_str().expect("id").to_owned();
     // IP in use → 409.
-    let r = port(json!({"network_id": "1", "device_id": "1", "fixed_ips": [{"ip_address": addr}]})).await;
+    let r = port(json!({"network_id": "1", "device_id": "1", "fixed_ips": [{"ip_address": addr}]}))
+        .await;
     r.expect_fault(409, "conflict");
     assert_eq!(r.message(), format!("IP address '{addr}' is already in use"));
     api.wait_port_active(&p).await;
     assert!(api.get(&format!("{NET}/ports/{p}")).await.body["port"]["mac_address"].is_string());
-    assert_eq!(api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["instance_id"], "4");
+    assert_eq!(
+        api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["instance_id"],
+        "4"
+    );
     // Private network: without device → DOWN; pool exhausted → 409.
     let net = create_net(&api, "small").await;
-    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": net, "cidr": "10.20.0.0/29"}})).await.expect(201);
+    api.post(
+        &format!("{NET}/subnets"),
+        json!({"subnet": {"network_id": net, "cidr": "10.20.0.0/29"}}),
+    )
+    .await
+    .expect(201);
     for i in 0..5 {
         let r = port(json!({"network_id": net})).await;
         r.expect(201);
@@ -453,11 +602,22 @@ async fn rule_07_port_create_public_needs_fip_states_server_checks_limits() {
     assert_eq!(r.message(), format!("No more IP addresses available on network {net}"));
     // A requested address already used → 409; outside → 400.
     let net2 = create_net(&api, "big").await;
-    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": net2, "cidr": "10.30.0.0/24"}})).await.expect(201);
+    api.post(
+        &format!("{NET}/subnets"),
+        json!({"subnet": {"network_id": net2, "cidr": "10.30.0.0/24"}}),
+    )
+    .await
+    .expect(201);
     port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "10.30.0.9"}]})).await.expect(201);
-    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "10.30.0.9"}]})).await.expect_fault(409, "conflict");
-    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "10.99.0.9"}]})).await.expect_fault(400, "badRequest");
-    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "a"}, {"ip_address": "b"}]})).await.expect_fault(400, "badRequest");
+    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "10.30.0.9"}]}))
+        .await
+        .expect_fault(409, "conflict");
+    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "10.99.0.9"}]}))
+        .await
+        .expect_fault(400, "badRequest");
+    port(json!({"network_id": net2, "fixed_ips": [{"ip_address": "a"}, {"ip_address": "b"}]}))
+        .await
+        .expect_fault(400, "badRequest");
     // A pending CONNECT blocks another connect on the same server.
     let first = port(json!({"network_id": net2, "device_id": "1"})).await;
     first.expect(201);
@@ -466,12 +626,18 @@ async fn rule_07_port_create_public_needs_fip_states_server_checks_limits() {
         let r = port(json!({"network_id": net2, "device_id": "1"})).await;
         if api.port_status(&first_id).await.as_deref() == Some("BUILD") {
             r.expect_fault(400, "badRequest");
-            assert_eq!(r.message(), "Cannot perform 'CONNECT' action while there is a pending 'CONNECT'.");
+            assert_eq!(
+                r.message(),
+                "Cannot perform 'CONNECT' action while there is a pending 'CONNECT'."
+            );
         }
     }
     api.wait_port_active(&first_id).await;
     // At most 8 ports per server.
-    let mut count = api.get("/compute/v2.0/servers/1").await.body["server"]["attachments"].as_array().expect("a").len();
+    let mut count = api.get("/compute/v2.0/servers/1").await.body["server"]["attachments"]
+        .as_array()
+        .expect("a")
+        .len();
     while count < 8 {
         let r = port(json!({"network_id": net2, "device_id": "1"})).await;
         if r.status == 201 {
@@ -498,7 +664,12 @@ async fn rule_08_port_delete_unattached_now_attached_later_fip_kept_ip_released(
     r.expect_fault(403, "forbidden");
     assert_eq!(r.message(), "Cannot disconnect from public network.");
     let net = create_net(&api, "n").await;
-    api.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": net, "cidr": "10.0.0.0/24"}})).await.expect(201);
+    api.post(
+        &format!("{NET}/subnets"),
+        json!({"subnet": {"network_id": net, "cidr": "10.0.0.0/24"}}),
+    )
+    .await
+    .expect(201);
     // Unattached: gone at once.
     let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net}})).await;
     let down = r.body["port"]["id"].as_str().expect("id").to_owned();
@@ -506,7 +677,9 @@ async fn rule_08_port_delete_unattached_now_attached_later_fip_kept_ip_released(
     api.delete(&format!("{NET}/ports/{down}")).await.expect(204);
     api.get(&format!("{NET}/ports/{down}")).await.expect_fault(404, "itemNotFound");
     // Its address went back to the pool.
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}}))
+        .await;
     r.expect(201);
     assert_eq!(r.body["port"]["fixed_ips"][0]["ip_address"], "10.0.0.2");
     let attached = r.body["port"]["id"].as_str().expect("id").to_owned();
@@ -527,7 +700,13 @@ async fn rule_08_port_delete_unattached_now_attached_later_fip_kept_ip_released(
     api.wait_port_gone(&p).await;
     let f = api.get(&format!("{NET}/floatingips/{fip}")).await;
     f.expect(200);
-    assert_eq!((f.body["floatingip"]["port_id"].clone(), f.body["floatingip"]["floating_ip_address"].clone()), (json!(null), json!(addr)));
+    assert_eq!(
+        (
+            f.body["floatingip"]["port_id"].clone(),
+            f.body["floatingip"]["floating_ip_address"].clone()
+        ),
+        (json!(null), json!(addr))
+    );
     assert_eq!(api.quota(DEMO_UUID, "cyclades.floating_ip").await["usage"], 1);
 }
 
@@ -547,11 +726,23 @@ async fn rule_09_floating_ip_200_autopick_quota_409_attached_501_put_reassign() 
     let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": 1, "floating_ip_address": "192.168.3.100"}})).await;
     r.expect(200);
     assert_eq!(r.body["floatingip"]["floating_ip_address"], "192.168.3.100");
-    api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": 1, "floating_ip_address": "192.168.3.100"}})).await.expect_fault(409, "conflict");
-    api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": 1, "floating_ip_address": "10.0.0.1"}})).await.expect_fault(400, "badRequest");
+    api.post(
+        &format!("{NET}/floatingips"),
+        json!({"floatingip": {"floating_network_id": 1, "floating_ip_address": "192.168.3.100"}}),
+    )
+    .await
+    .expect_fault(409, "conflict");
+    api.post(
+        &format!("{NET}/floatingips"),
+        json!({"floatingip": {"floating_network_id": 1, "floating_ip_address": "10.0.0.1"}}),
+    )
+    .await
+    .expect_fault(400, "badRequest");
     // Not a pool.
     let net = create_net(&api, "n").await;
-    api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": net}})).await.expect_fault(409, "conflict");
+    api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": net}}))
+        .await
+        .expect_fault(409, "conflict");
     // Quota: 2 used of 3.
     api.post(&format!("{NET}/floatingips"), json!({"floatingip": {}})).await.expect(200);
     let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {}})).await;
@@ -564,22 +755,50 @@ async fn rule_09_floating_ip_200_autopick_quota_409_attached_501_put_reassign() 
     r.expect_fault(409, "conflict");
     assert_eq!(r.message(), format!("IP '{fip}' is used by server '141'"));
     // PUT → 501.
-    let r = api.put(&format!("{NET}/floatingips/{fip}"), json!({"floatingip": {"port_id": "1"}})).await;
+    let r =
+        api.put(&format!("{NET}/floatingips/{fip}"), json!({"floatingip": {"port_id": "1"}})).await;
     r.expect_fault(501, "notImplemented");
     assert_eq!(r.message(), "Updating a floating IP is not supported.");
     // Reassign (allowed while attached) moves the quota.
-    let r = api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"reassign": {"project": LAB_PROJECT}})).await;
+    let r = api
+        .post(
+            &format!("{NET}/floatingips/{fip}/action"),
+            json!({"reassign": {"project": LAB_PROJECT}}),
+        )
+        .await;
     r.expect(200);
-    assert_eq!(api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["tenant_id"], LAB_PROJECT);
+    assert_eq!(
+        api.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["tenant_id"],
+        LAB_PROJECT
+    );
     assert_eq!(api.quota(LAB_PROJECT, "cyclades.floating_ip").await["usage"], 1);
     assert_eq!(api.quota(DEMO_UUID, "cyclades.floating_ip").await["usage"], 2);
-    api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"reassign": {}})).await.expect_fault(400, "badRequest");
-    api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"explode": {}})).await.expect_fault(400, "badRequest");
-    api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"reassign": {"project": LAB_PROJECT, "shared_to_project": true}})).await.expect_fault(403, "forbidden");
+    api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"reassign": {}}))
+        .await
+        .expect_fault(400, "badRequest");
+    api.post(&format!("{NET}/floatingips/{fip}/action"), json!({"explode": {}}))
+        .await
+        .expect_fault(400, "badRequest");
+    api.post(
+        &format!("{NET}/floatingips/{fip}/action"),
+        json!({"reassign": {"project": LAB_PROJECT, "shared_to_project": true}}),
+    )
+    .await
+    .expect_fault(403, "forbidden");
     // Network reassign too, and public is refused.
-    api.post(&format!("{NET}/networks/{net}/action"), json!({"reassign": {"project": LAB_PROJECT}})).await.expect(200);
-    assert_eq!(api.get(&format!("{NET}/networks/{net}")).await.body["network"]["tenant_id"], LAB_PROJECT);
-    api.post(&format!("{NET}/networks/1/action"), json!({"reassign": {"project": LAB_PROJECT}})).await.expect_fault(403, "forbidden");
+    api.post(
+        &format!("{NET}/networks/{net}/action"),
+        json!({"reassign": {"project": LAB_PROJECT}}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        api.get(&format!("{NET}/networks/{net}")).await.body["network"]["tenant_id"],
+        LAB_PROJECT
+    );
+    api.post(&format!("{NET}/networks/1/action"), json!({"reassign": {"project": LAB_PROJECT}}))
+        .await
+        .expect_fault(403, "forbidden");
 }
 
 #[tokio::test]
@@ -588,7 +807,8 @@ async fn rule_10_quotas_keyed_by_project_six_integers_bytes() {
     let api = Api::new(&cloud, DEMO_TOKEN);
     let r = api.get("/account/v1.0/quotas").await;
     r.expect(200);
-    let q: nephele_model::quota::Quotas = serde_json::from_value(r.body.clone()).expect("quota map");
+    let q: nephele_model::quota::Quotas =
+        serde_json::from_value(r.body.clone()).expect("quota map");
     assert_eq!(q.keys().cloned().collect::<Vec<_>>(), {
         let mut k = vec![DEMO_UUID.to_owned(), LAB_PROJECT.to_owned()];
         k.sort();
@@ -599,7 +819,10 @@ async fn rule_10_quotas_keyed_by_project_six_integers_bytes() {
             let e = entry.as_object().expect("entry");
             let mut keys: Vec<_> = e.keys().cloned().collect();
             keys.sort();
-            assert_eq!(keys, ["limit", "pending", "project_limit", "project_pending", "project_usage", "usage"]);
+            assert_eq!(
+                keys,
+                ["limit", "pending", "project_limit", "project_pending", "project_usage", "usage"]
+            );
             assert!(e.values().all(Value::is_i64));
         }
     }
@@ -613,17 +836,28 @@ async fn rule_10_quotas_keyed_by_project_six_integers_bytes() {
     assert_eq!(r.body["cyclades.floating_ip"]["unit"], json!(null));
     let r = api.get("/account/v1.0/projects").await;
     r.expect(200);
-    let list: Vec<nephele_model::account::Project> = serde_json::from_value(r.body.clone()).expect("projects");
+    let list: Vec<nephele_model::account::Project> =
+        serde_json::from_value(r.body.clone()).expect("projects");
     assert_eq!(list.len(), 2);
     assert!(list.iter().any(|p| p.id == DEMO_UUID && p.system_project));
     let r = api.get(&format!("/account/v1.0/projects/{LAB_PROJECT}")).await;
     r.expect(200);
     assert_eq!(r.body["name"], "lab.example.org");
     assert_eq!(r.body["resources"]["cyclades.network.private"]["member_capacity"], 1);
-    api.get(&format!("/account/v1.0/projects/{OTHER_UUID}")).await.expect_fault(404, "itemNotFound");
-    let r = api.post("/account/v1.0/user_catalogs", json!({"uuids": [DEMO_UUID, "nobody"], "displaynames": ["Other User"]})).await;
+    api.get(&format!("/account/v1.0/projects/{OTHER_UUID}"))
+        .await
+        .expect_fault(404, "itemNotFound");
+    let r = api
+        .post(
+            "/account/v1.0/user_catalogs",
+            json!({"uuids": [DEMO_UUID, "nobody"], "displaynames": ["Other User"]}),
+        )
+        .await;
     r.expect(200);
-    assert_eq!(r.body, json!({"uuid_catalog": {DEMO_UUID: "Demo User"}, "displayname_catalog": {"Other User": OTHER_UUID}}));
+    assert_eq!(
+        r.body,
+        json!({"uuid_catalog": {DEMO_UUID: "Demo User"}, "displayname_catalog": {"Other User": OTHER_UUID}})
+    );
     // The other tenant sees only its own project.
     let other = api.with_token(OTHER_TOKEN).get("/account/v1.0/quotas").await;
     assert_eq!(other.body.as_object().expect("obj").keys().collect::<Vec<_>>(), [OTHER_UUID]);
@@ -650,9 +884,16 @@ async fn rule_11_task_state_while_in_flight_attachments_only_active() {
     let building = connect(&api, &net, "141").await;
     let s = api.get("/compute/v2.0/servers/141").await;
     assert_eq!(s.body["server"]["SNF:task_state"], "CONNECTING");
-    let attached: Vec<Value> = s.body["server"]["attachments"].as_array().expect("a").iter().map(|a| a["id"].clone()).collect();
+    let attached: Vec<Value> = s.body["server"]["attachments"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
     assert_eq!(attached, [json!(1)], "BUILD ports are not attachments");
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}})).await;
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "141"}}))
+        .await;
     r.expect_fault(400, "badRequest");
     assert_eq!(r.message(), "Cannot perform 'CONNECT' action while there is a pending 'CONNECT'.");
     let r = api.delete(&format!("{NET}/ports/{building}")).await;
@@ -661,10 +902,19 @@ async fn rule_11_task_state_while_in_flight_attachments_only_active() {
     api.delete(&format!("{NET}/ports/{active}")).await.expect(204);
     let s = api.get("/compute/v2.0/servers/142").await;
     assert_eq!(s.body["server"]["SNF:task_state"], "DISCONNECTING");
-    assert!(s.body["server"]["attachments"].as_array().expect("a").iter().any(|a| a["id"].as_u64().map(|n| n.to_string()) == Some(active.clone())));
+    assert!(s.body["server"]["attachments"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .any(|a| a["id"].as_u64().map(|n| n.to_string()) == Some(active.clone())));
     assert_eq!(api.port_status(&active).await.as_deref(), Some("ACTIVE"));
-    let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "142"}})).await;
-    assert_eq!(r.message(), "Cannot perform 'CONNECT' action while there is a pending 'DISCONNECT'.");
+    let r = api
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "142"}}))
+        .await;
+    assert_eq!(
+        r.message(),
+        "Cannot perform 'CONNECT' action while there is a pending 'DISCONNECT'."
+    );
     slow.stop().await.expect("stop");
 }
 
@@ -678,7 +928,10 @@ async fn tenants_are_isolated_except_public_networks() {
     let p = connect(&demo, &net, "141").await;
     // The other tenant sees the public network only, none of demo's things.
     assert_eq!(ids(&other.get(&format!("{NET}/networks")).await.body["networks"]), ["1"]);
-    assert!(other.get(&format!("{NET}/floatingips")).await.body["floatingips"].as_array().expect("l").is_empty());
+    assert!(other.get(&format!("{NET}/floatingips")).await.body["floatingips"]
+        .as_array()
+        .expect("l")
+        .is_empty());
     assert_eq!(ids(&other.get(&format!("{NET}/ports")).await.body["ports"]), ["3"]);
     let servers = other.get("/compute/v2.0/servers").await;
     assert_eq!(servers.body["servers"].as_array().expect("s").len(), 1);
@@ -693,17 +946,41 @@ async fn tenants_are_isolated_except_public_networks() {
             other.delete(&path).await.expect_fault(404, "itemNotFound");
         }
     }
-    other.put(&format!("{NET}/networks/{net}"), json!({"network": {"name": "mine"}})).await.expect_fault(404, "itemNotFound");
-    other.post(&format!("{NET}/networks/{net}/action"), json!({"reassign": {"project": OTHER_UUID}})).await.expect_fault(404, "itemNotFound");
-    other.post(&format!("{NET}/floatingips/{fip}/action"), json!({"reassign": {"project": OTHER_UUID}})).await.expect_fault(404, "itemNotFound");
+    other
+        .put(&format!("{NET}/networks/{net}"), json!({"network": {"name": "mine"}}))
+        .await
+        .expect_fault(404, "itemNotFound");
+    other
+        .post(&format!("{NET}/networks/{net}/action"), json!({"reassign": {"project": OTHER_UUID}}))
+        .await
+        .expect_fault(404, "itemNotFound");
+    other
+        .post(
+            &format!("{NET}/floatingips/{fip}/action"),
+            json!({"reassign": {"project": OTHER_UUID}}),
+        )
+        .await
+        .expect_fault(404, "itemNotFound");
     // Nor use them: demo's network, demo's server, demo's floating IP.
-    other.post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "201"}})).await.expect_fault(404, "itemNotFound");
+    other
+        .post(&format!("{NET}/ports"), json!({"port": {"network_id": net, "device_id": "201"}}))
+        .await
+        .expect_fault(404, "itemNotFound");
     other.post(&format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "141", "fixed_ips": [{"ip_address": addr}]}})).await.expect_fault(404, "itemNotFound");
     other.post(&format!("{NET}/ports"), json!({"port": {"network_id": "1", "device_id": "201", "fixed_ips": [{"ip_address": addr}]}})).await.expect_fault(404, "itemNotFound");
-    other.post(&format!("{NET}/subnets"), json!({"subnet": {"network_id": net, "cidr": "10.0.0.0/24"}})).await.expect_fault(404, "itemNotFound");
+    other
+        .post(
+            &format!("{NET}/subnets"),
+            json!({"subnet": {"network_id": net, "cidr": "10.0.0.0/24"}}),
+        )
+        .await
+        .expect_fault(404, "itemNotFound");
     // Demo's things are untouched.
     demo.get(&format!("{NET}/networks/{net}")).await.expect(200);
-    assert_eq!(demo.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["port_id"], json!(null));
+    assert_eq!(
+        demo.get(&format!("{NET}/floatingips/{fip}")).await.body["floatingip"]["port_id"],
+        json!(null)
+    );
 }
 
 #[tokio::test]
@@ -737,7 +1014,12 @@ async fn http_conventions_headers_405_unknown_paths_cors_metrics() {
     r.expect_fault(405, "notAllowed");
     assert_eq!(r.headers["allow"], "GET, POST");
     // Unknown paths under an API prefix → 400.
-    for path in [format!("{NET}/routers"), "/compute/v2.0/flavors/x/y".to_owned(), "/account/v1.0/nope".to_owned(), format!("{NET}/ports/1/extra")] {
+    for path in [
+        format!("{NET}/routers"),
+        "/compute/v2.0/flavors/x/y".to_owned(),
+        "/account/v1.0/nope".to_owned(),
+        format!("{NET}/ports/1/extra"),
+    ] {
         let r = api.get(&path).await;
         r.expect_fault(400, "badRequest");
         assert_eq!(r.message(), "API endpoint not found");
@@ -758,7 +1040,11 @@ async fn http_conventions_headers_405_unknown_paths_cors_metrics() {
         .expect("preflight");
     assert!(pre.status().is_success(), "{}", pre.status());
     assert_eq!(pre.headers()["access-control-allow-origin"], "http://127.0.0.1:8081");
-    assert!(pre.headers()["access-control-allow-headers"].to_str().expect("a").to_lowercase().contains("x-auth-token"));
+    assert!(pre.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("a")
+        .to_lowercase()
+        .contains("x-auth-token"));
     let evil = api
         .http
         .get(format!("{}{NET}/networks", cloud.url()))
@@ -777,7 +1063,11 @@ async fn http_conventions_headers_405_unknown_paths_cors_metrics() {
     let line = m
         .text
         .lines()
-        .find(|l| l.starts_with("nephele_http_requests_total") && l.contains("route=\"/network/v2.0/ports/{id}\"") && l.contains("status=\"404\""))
+        .find(|l| {
+            l.starts_with("nephele_http_requests_total")
+                && l.contains("route=\"/network/v2.0/ports/{id}\"")
+                && l.contains("status=\"404\"")
+        })
         .unwrap_or_else(|| panic!("no ports/{{id}} line in:\n{}", m.text));
     assert!(line.ends_with(" 3"), "{line}");
     assert!(!m.text.contains("ports/11"));

@@ -15,7 +15,10 @@ async fn kamaki_guide_walkthrough() {
     let r = api.get("/compute/v2.0/servers").await;
     r.expect(200);
     let servers = r.body["servers"].as_array().expect("servers array");
-    assert_eq!(servers.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(), [json!(141), json!(142)]);
+    assert_eq!(
+        servers.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(),
+        [json!(141), json!(142)]
+    );
     assert!(servers.iter().all(|s| s["name"] == "Server 1"));
 
     // $ kamaki network list
@@ -42,7 +45,9 @@ async fn kamaki_guide_walkthrough() {
     // 7.7.2 $ kamaki network connect 2 --device-id=141 --device-id=142
     let mut ports = Vec::new();
     for (dev, want) in [("141", "11"), ("142", "12")] {
-        let r = api.post(&format!("{NET}/ports"), json!({"port": {"network_id": "2", "device_id": dev}})).await;
+        let r = api
+            .post(&format!("{NET}/ports"), json!({"port": {"network_id": "2", "device_id": dev}}))
+            .await;
         r.expect(201);
         let p = &r.body["port"];
         assert_eq!(p["id"], want);
@@ -57,7 +62,11 @@ async fn kamaki_guide_walkthrough() {
     // the transition is done, it lists it (rule_11 checks the first half without racing).
     let s = api.get("/compute/v2.0/servers/141").await;
     s.expect(200);
-    let attached = s.body["server"]["attachments"].as_array().expect("attachments").iter().any(|a| a["id"] == 11);
+    let attached = s.body["server"]["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .any(|a| a["id"] == 11);
     match s.body["server"]["SNF:task_state"].as_str() {
         Some("CONNECTING") => assert!(!attached, "BUILD port listed: {}", s.text),
         Some("") => assert!(attached, "ACTIVE port missing: {}", s.text),
@@ -70,7 +79,11 @@ async fn kamaki_guide_walkthrough() {
     assert!(r.body["port"]["mac_address"].is_string());
     let s = api.get("/compute/v2.0/servers/141").await;
     assert_eq!(s.body["server"]["SNF:task_state"], "");
-    assert!(s.body["server"]["attachments"].as_array().expect("attachments").iter().any(|a| a["id"] == 11 && a["network_id"] == "2"));
+    assert!(s.body["server"]["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .any(|a| a["id"] == 11 && a["network_id"] == "2"));
 
     // $ kamaki network list -l
     let r = api.get(&format!("{NET}/networks/detail")).await;
@@ -80,7 +93,9 @@ async fn kamaki_guide_walkthrough() {
     assert_eq!(r.body["networks"][0]["type"], "IP_LESS_ROUTED");
 
     // 7.7.3 $ kamaki ip create --network-id=1
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     let ip = &r.body["floatingip"];
     assert_eq!(ip["id"], "8");
@@ -117,7 +132,9 @@ async fn kamaki_guide_walkthrough() {
     assert_eq!(r.message(), "IP address '192.168.3.5' is already in use");
 
     // A second IP on 141.
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     assert_eq!(r.body["floatingip"]["id"], "9");
     assert_eq!(r.body["floatingip"]["floating_ip_address"], "192.168.3.6");
@@ -136,7 +153,11 @@ async fn kamaki_guide_walkthrough() {
     assert!(r.body["ports"].as_array().expect("ports").iter().all(|p| p["status"] == "ACTIVE"));
     let s = api.get("/compute/v2.0/servers/141").await;
     let addrs = &s.body["server"]["addresses"]["1"];
-    assert!(addrs.as_array().expect("addresses").iter().any(|a| a["addr"] == "192.168.3.6" && a["OS-EXT-IPS:type"] == "floating"));
+    assert!(addrs
+        .as_array()
+        .expect("addresses")
+        .iter()
+        .any(|a| a["addr"] == "192.168.3.6" && a["OS-EXT-IPS:type"] == "floating"));
 
     // Detach 192.168.3.6 (id 9) and attach it to 142.
     api.delete(&format!("{NET}/ports/14")).await.expect(204);
@@ -161,22 +182,47 @@ async fn kamaki_guide_walkthrough() {
     q.expect(200);
     let mine = &q.body[DEMO_UUID];
     let gib = 1i64 << 30;
-    assert_eq!((mine["cyclades.vm"]["usage"].as_i64(), mine["cyclades.vm"]["limit"].as_i64()), (Some(2), Some(2)));
-    assert_eq!((mine["cyclades.cpu"]["usage"].as_i64(), mine["cyclades.cpu"]["limit"].as_i64()), (Some(4), Some(8)));
-    assert_eq!((mine["cyclades.ram"]["usage"].as_i64(), mine["cyclades.ram"]["limit"].as_i64()), (Some(9 * gib), Some(40 * gib)));
-    assert_eq!((mine["cyclades.disk"]["usage"].as_i64(), mine["cyclades.disk"]["limit"].as_i64()), (Some(80 * gib), Some(500 * gib)));
-    assert_eq!((mine["cyclades.floating_ip"]["usage"].as_i64(), mine["cyclades.floating_ip"]["limit"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(
+        (mine["cyclades.vm"]["usage"].as_i64(), mine["cyclades.vm"]["limit"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        (mine["cyclades.cpu"]["usage"].as_i64(), mine["cyclades.cpu"]["limit"].as_i64()),
+        (Some(4), Some(8))
+    );
+    assert_eq!(
+        (mine["cyclades.ram"]["usage"].as_i64(), mine["cyclades.ram"]["limit"].as_i64()),
+        (Some(9 * gib), Some(40 * gib))
+    );
+    assert_eq!(
+        (mine["cyclades.disk"]["usage"].as_i64(), mine["cyclades.disk"]["limit"].as_i64()),
+        (Some(80 * gib), Some(500 * gib))
+    );
+    assert_eq!(
+        (
+            mine["cyclades.floating_ip"]["usage"].as_i64(),
+            mine["cyclades.floating_ip"]["limit"].as_i64()
+        ),
+        (Some(2), Some(3))
+    );
     assert_eq!(mine["cyclades.network.private"]["usage"], 1);
     assert_eq!(mine["cyclades.network.private"]["limit"], 5);
     assert_eq!(mine["pithos.diskspace"]["limit"].as_i64(), Some(20 * gib));
-    assert_eq!(mine["pithos.diskspace"]["usage"].as_i64(), Some((1.43 * gib as f64).round() as i64));
+    assert_eq!(
+        mine["pithos.diskspace"]["usage"].as_i64(),
+        Some((1.43 * gib as f64).round() as i64)
+    );
 
     // One IP left: reserve it, then the fourth fails with 413.
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect(200);
     assert_eq!(r.body["floatingip"]["id"], "10");
     assert_eq!(r.body["floatingip"]["floating_ip_address"], "192.168.3.7");
-    let r = api.post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}})).await;
+    let r = api
+        .post(&format!("{NET}/floatingips"), json!({"floatingip": {"floating_network_id": "1"}}))
+        .await;
     r.expect_fault(413, "overLimit");
     assert_eq!(r.message(), "Resource Limit Exceeded for your account.");
     assert_eq!(

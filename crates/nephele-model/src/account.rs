@@ -76,7 +76,10 @@ mod tests {
         assert_eq!(p.resources["cyclades.floating_ip"].project_capacity, 50);
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["resources"]["cyclades.floating_ip"]["member_capacity"], 5);
-        let r: Resource = serde_json::from_str(r#"{"service": "cyclades_network", "unit": null, "api_visible": true}"#).unwrap();
+        let r: Resource = serde_json::from_str(
+            r#"{"service": "cyclades_network", "unit": null, "api_visible": true}"#,
+        )
+        .unwrap();
         assert!(r.api_visible && r.unit.is_none());
     }
 }

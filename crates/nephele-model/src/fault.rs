@@ -256,19 +256,24 @@ mod tests {
     fn unwraps_astakos_fault_wrapper() {
         let body = r#"{"fault": {"code": 401, "message": "UNAUTHORIZED", "details": "{\"unauthorized\": {\"code\": 401, \"message\": \"Invalid token\", \"details\": \"\"}}"}}"#;
         let f = Fault::parse(401, body).unwrap();
-        assert_eq!((f.kind, f.code, f.message.as_str()), (FaultKind::Unauthorized, 401, "Invalid token"));
+        assert_eq!(
+            (f.kind, f.code, f.message.as_str()),
+            (FaultKind::Unauthorized, 401, "Invalid token")
+        );
     }
 
     #[test]
     fn keeps_fault_wrapper_with_plain_details() {
-        let body = r#"{"fault": {"code": 502, "message": "BAD GATEWAY", "details": "upstream down"}}"#;
+        let body =
+            r#"{"fault": {"code": 502, "message": "BAD GATEWAY", "details": "upstream down"}}"#;
         let f = Fault::parse(502, body).unwrap();
         assert_eq!((f.kind, f.details.as_str()), (FaultKind::Fault, "upstream down"));
     }
 
     #[test]
     fn parses_neutron_errors() {
-        let body = r#"{"NeutronError": {"type": "IpAddressInUse", "message": "IP in use", "detail": ""}}"#;
+        let body =
+            r#"{"NeutronError": {"type": "IpAddressInUse", "message": "IP in use", "detail": ""}}"#;
         let f = Fault::parse(409, body).unwrap();
         assert_eq!((f.kind, f.code), (FaultKind::Other("IpAddressInUse".into()), 409));
         assert_eq!(f.message, "IP in use");
@@ -276,7 +281,15 @@ mod tests {
 
     #[test]
     fn rejects_non_fault_bodies() {
-        for body in ["", "nope", "[]", r#"{"a":1,"b":2}"#, r#"{"network": 3}"#, r#"{"network": {"id": "1"}}"#, "<html></html>"] {
+        for body in [
+            "",
+            "nope",
+            "[]",
+            r#"{"a":1,"b":2}"#,
+            r#"{"network": 3}"#,
+            r#"{"network": {"id": "1"}}"#,
+            "<html></html>",
+        ] {
             assert_eq!(Fault::parse(500, body), None, "{body}");
         }
     }

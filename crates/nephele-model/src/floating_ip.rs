@@ -53,18 +53,27 @@ impl FloatingIp {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn exactly_ten_keys_and_null_ports() {
-        let f = FloatingIp { id: "8".into(), floating_ip_address: "192.168.3.5".into(), ..FloatingIp::default() };
+        let f = FloatingIp {
+            id: "8".into(),
+            floating_ip_address: "192.168.3.5".into(),
+            ..FloatingIp::default()
+        };
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v.as_object().unwrap().len(), 10);
         assert!(v["port_id"].is_null() && v["fixed_ip_address"].is_null());
-        let back: FloatingIp = serde_json::from_str(r#"{"id": 8, "port_id": 13, "instance_id": "141", "router_id": null}"#).unwrap();
-        assert_eq!((back.port_id.as_deref(), back.instance_id.as_deref()), (Some("13"), Some("141")));
+        let back: FloatingIp = serde_json::from_str(
+            r#"{"id": 8, "port_id": 13, "instance_id": "141", "router_id": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (back.port_id.as_deref(), back.instance_id.as_deref()),
+            (Some("13"), Some("141"))
+        );
     }
 }

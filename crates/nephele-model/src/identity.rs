@@ -32,7 +32,9 @@ pub struct PasswordCredentials {
 
 impl TokenRequest {
     pub fn with_token(token: impl Into<String>) -> TokenRequest {
-        TokenRequest { auth: AuthBody { token: Some(TokenId { id: token.into() }), ..AuthBody::default() } }
+        TokenRequest {
+            auth: AuthBody { token: Some(TokenId { id: token.into() }), ..AuthBody::default() },
+        }
     }
 }
 
@@ -172,8 +174,10 @@ fn has_version_suffix(url: &str) -> bool {
     let Some(last) = url.rsplit('/').next() else { return false };
     let Some(rest) = last.strip_prefix('v') else { return false };
     let mut parts = rest.splitn(2, '.');
-    let major_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let minor_ok = parts.next().is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let major_ok =
+        parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let minor_ok =
+        parts.next().is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     major_ok && minor_ok
 }
 

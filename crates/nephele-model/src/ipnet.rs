@@ -85,7 +85,8 @@ pub fn parse_v6_64(s: &str) -> Option<Ipv6Addr> {
 
 /// The EUI-64 address of `mac` in a /64 network (how Synnefo derives IPv6 from the MAC).
 pub fn eui64(net: Ipv6Addr, mac: &str) -> Option<String> {
-    let bytes: Vec<u8> = mac.split(':').map(|h| u8::from_str_radix(h, 16)).collect::<Result<_, _>>().ok()?;
+    let bytes: Vec<u8> =
+        mac.split(':').map(|h| u8::from_str_radix(h, 16)).collect::<Result<_, _>>().ok()?;
     if bytes.len() != 6 {
         return None;
     }
@@ -104,10 +105,16 @@ mod tests {
         let (c, clean) = Cidr4::parse("192.168.3.0/24").unwrap();
         assert!(clean);
         assert_eq!(v4_str(c.first_host()), "192.168.3.1");
-        assert_eq!(c.default_pools(Some(c.first_host())), vec![(v4("192.168.3.2").unwrap(), v4("192.168.3.254").unwrap())]);
+        assert_eq!(
+            c.default_pools(Some(c.first_host())),
+            vec![(v4("192.168.3.2").unwrap(), v4("192.168.3.254").unwrap())]
+        );
         assert!(!Cidr4::parse("10.0.0.1/24").unwrap().1);
         assert!(Cidr4::parse("10.0.0.0/33").is_none());
         assert!(Cidr4::parse("nope").is_none());
-        assert_eq!(eui64("2001:db8::".parse().unwrap(), "aa:00:00:12:34:56").unwrap(), "2001:db8::a800:ff:fe12:3456");
+        assert_eq!(
+            eui64("2001:db8::".parse().unwrap(), "aa:00:00:12:34:56").unwrap(),
+            "2001:db8::a800:ff:fe12:3456"
+        );
     }
 }

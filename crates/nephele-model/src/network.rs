@@ -24,7 +24,9 @@ impl Link {
 }
 
 /// Absent and `null` both give the type's default (real clouds sometimes send null).
-pub fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+pub fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -99,7 +101,6 @@ impl Network {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,9 +114,23 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "SNF:floating_ip_pool", "admin_state_up", "created", "deleted", "id", "links", "name", "public",
-                "router:external", "shared", "shared_to_project", "status", "subnets", "tenant_id", "type",
-                "updated", "user_id"
+                "SNF:floating_ip_pool",
+                "admin_state_up",
+                "created",
+                "deleted",
+                "id",
+                "links",
+                "name",
+                "public",
+                "router:external",
+                "shared",
+                "shared_to_project",
+                "status",
+                "subnets",
+                "tenant_id",
+                "type",
+                "updated",
+                "user_id"
             ]
         );
         assert_eq!(v["id"], "2");

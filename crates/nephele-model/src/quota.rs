@@ -46,7 +46,10 @@ impl QuotaEntry {
             return Err(OverLimit { available: (self.limit - self.usage).max(0), requested });
         }
         if self.project_usage + requested > self.project_limit {
-            return Err(OverLimit { available: (self.project_limit - self.project_usage).max(0), requested });
+            return Err(OverLimit {
+                available: (self.project_limit - self.project_usage).max(0),
+                requested,
+            });
         }
         Ok(())
     }

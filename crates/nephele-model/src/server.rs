@@ -167,7 +167,11 @@ mod tests {
     fn ids_are_numbers_and_parse_back() {
         let s = Server {
             id: "141".into(),
-            attachments: vec![Attachment { id: "13".into(), network_id: "1".into(), ..Attachment::default() }],
+            attachments: vec![Attachment {
+                id: "13".into(),
+                network_id: "1".into(),
+                ..Attachment::default()
+            }],
             ..Server::default()
         };
         let v = serde_json::to_value(&s).unwrap();
@@ -177,7 +181,10 @@ mod tests {
         assert_eq!(v["SNF:task_state"], "");
         let back: Server = serde_json::from_value(v).unwrap();
         assert_eq!(back.id, "141");
-        let t: Server = serde_json::from_str(r#"{"id": "142", "status": "ACTIVE", "SNF:task_state": null, "attachments": null}"#).unwrap();
+        let t: Server = serde_json::from_str(
+            r#"{"id": "142", "status": "ACTIVE", "SNF:task_state": null, "attachments": null}"#,
+        )
+        .unwrap();
         assert!(t.connectable());
     }
 }

@@ -89,7 +89,13 @@ mod tests {
         let v = serde_json::to_value(&s).unwrap();
         assert!(v.get("enable_slaac").is_none());
         assert_eq!(v.as_object().unwrap().len(), 15);
-        let p: Subnet = serde_json::from_str(r#"{"id": 3, "network_id": 2, "ip_version": "6", "gateway_ip": null, "x": 1}"#).unwrap();
-        assert_eq!((p.id.as_str(), p.network_id.as_str(), p.ip_version, p.gateway_ip), ("3", "2", 6, None));
+        let p: Subnet = serde_json::from_str(
+            r#"{"id": 3, "network_id": 2, "ip_version": "6", "gateway_ip": null, "x": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.network_id.as_str(), p.ip_version, p.gateway_ip),
+            ("3", "2", 6, None)
+        );
     }
 }

@@ -106,14 +106,28 @@ mod tests {
     use super::*;
 
     fn e(usage: i64, limit: i64, pending: i64) -> QuotaEntry {
-        QuotaEntry { usage, limit, pending, project_usage: usage, project_limit: limit, project_pending: pending }
+        QuotaEntry {
+            usage,
+            limit,
+            pending,
+            project_usage: usage,
+            project_limit: limit,
+            project_pending: pending,
+        }
     }
 
     #[test]
     fn available_counts_pending_and_the_project() {
         assert_eq!(available(&e(2, 3, 0)), 1);
         assert_eq!(available(&e(2, 3, 1)), 0);
-        let shared = QuotaEntry { usage: 0, limit: 5, pending: 0, project_usage: 49, project_limit: 50, project_pending: 0 };
+        let shared = QuotaEntry {
+            usage: 0,
+            limit: 5,
+            pending: 0,
+            project_usage: 49,
+            project_limit: 50,
+            project_pending: 0,
+        };
         assert_eq!(available(&shared), 1);
         assert_eq!(effective_limit(&shared), 1);
         assert_eq!(available(&e(4, 3, 0)), 0);

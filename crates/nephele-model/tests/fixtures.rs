@@ -22,7 +22,10 @@ fn synnefo_network() {
       "subnets": [], "SNF:floating_ip_pool": false, "deleted": false,
       "created": "2014-02-13T09:40:05.101008+00:00", "updated": "2014-02-13T09:40:05.195945+00:00"}}"#).unwrap();
     let n = n.network;
-    assert_eq!((n.id.as_str(), n.kind.as_str(), n.project()), ("3141", "MAC_FILTERED", Some("a9dc")));
+    assert_eq!(
+        (n.id.as_str(), n.kind.as_str(), n.project()),
+        ("3141", "MAC_FILTERED", Some("a9dc"))
+    );
     assert!(!n.public && n.subnets.is_empty());
 }
 
@@ -37,7 +40,8 @@ fn neutron_network_list() {
     assert!(n.router_external && n.kind.is_empty());
     assert_eq!(n.subnets, ["08eae331-0402-425a-923c-34f7cfe39c1b"]);
     assert_eq!(n.project(), Some("9bacb3c5d39d41a79512987f338cf177"));
-    let only_project: NetworkList = serde_json::from_str(r#"{"networks": [{"id": 1, "project_id": "p"}]}"#).unwrap();
+    let only_project: NetworkList =
+        serde_json::from_str(r#"{"networks": [{"id": 1, "project_id": "p"}]}"#).unwrap();
     assert_eq!(only_project.networks[0].project(), Some("p"));
 }
 
@@ -53,7 +57,10 @@ fn odd_but_legal_lists() {
     }
     assert!(serde_json::from_str::<PortList>(r#"{"ports": []}"#).unwrap().ports.is_empty());
     assert!(serde_json::from_str::<SubnetList>(r#"{"subnets": []}"#).unwrap().subnets.is_empty());
-    assert!(serde_json::from_str::<FloatingIpList>(r#"{"floatingips": []}"#).unwrap().floatingips.is_empty());
+    assert!(serde_json::from_str::<FloatingIpList>(r#"{"floatingips": []}"#)
+        .unwrap()
+        .floatingips
+        .is_empty());
     assert!(serde_json::from_str::<ServerList>(r#"{"servers": []}"#).unwrap().servers.is_empty());
 }
 
@@ -79,25 +86,39 @@ fn synnefo_and_neutron_ports() {
       "fixed_ips": [{"ip_address": "83.212.96.14", "subnet": "29"}],
       "created": "2014-02-15T08:31:37.782907+00:00", "updated": "2014-02-15T08:31:37.790001+00:00"}}"#).unwrap();
     let p = p.port;
-    assert_eq!((p.status.as_str(), p.device_id.as_deref(), p.fixed_ips[0].subnet.as_str()), ("BUILD", Some("42"), "29"));
+    assert_eq!(
+        (p.status.as_str(), p.device_id.as_deref(), p.fixed_ips[0].subnet.as_str()),
+        ("BUILD", Some("42"), "29")
+    );
     let n: PortList = serde_json::from_str(r#"{"ports": [{"id": "46d4bfb9", "network_id": "a87cc70a", "device_id": "",
       "device_owner": "network:router_gateway", "status": "ACTIVE", "mac_address": "fa:16:3e:23:fd:d7",
       "fixed_ips": [{"ip_address": "172.24.4.2", "subnet_id": "008ba151"}], "binding:vnic_type": "normal",
       "project_id": "", "tenant_id": ""}]}"#).unwrap();
     assert_eq!(n.ports[0].fixed_ips[0].subnet, "008ba151");
     assert_eq!(n.ports[0].mac_address.as_deref(), Some("fa:16:3e:23:fd:d7"));
-    let numeric: PortList = serde_json::from_str(r#"{"ports": [{"id": 11, "network_id": 2, "device_id": 141}]}"#).unwrap();
-    assert_eq!((numeric.ports[0].id.as_str(), numeric.ports[0].device_id.as_deref()), ("11", Some("141")));
+    let numeric: PortList =
+        serde_json::from_str(r#"{"ports": [{"id": 11, "network_id": 2, "device_id": 141}]}"#)
+            .unwrap();
+    assert_eq!(
+        (numeric.ports[0].id.as_str(), numeric.ports[0].device_id.as_deref()),
+        ("11", Some("141"))
+    );
 }
 
 #[test]
 fn synnefo_and_neutron_floating_ips() {
-    let f: FloatingIpEnvelope = serde_json::from_str(r#"{"floatingip": {
+    let f: FloatingIpEnvelope = serde_json::from_str(
+        r#"{"floatingip": {
       "id": "8", "floating_ip_address": "83.212.96.14", "floating_network_id": "2719",
       "fixed_ip_address": null, "port_id": "19", "instance_id": "42", "user_id": "a9dc",
-      "tenant_id": "a9dc", "shared_to_project": false, "deleted": false}}"#).unwrap();
+      "tenant_id": "a9dc", "shared_to_project": false, "deleted": false}}"#,
+    )
+    .unwrap();
     let f: FloatingIp = f.floatingip;
-    assert_eq!((f.port_id.as_deref(), f.instance_id.as_deref(), f.project()), (Some("19"), Some("42"), Some("a9dc")));
+    assert_eq!(
+        (f.port_id.as_deref(), f.instance_id.as_deref(), f.project()),
+        (Some("19"), Some("42"), Some("a9dc"))
+    );
     // Neutron: associated through port_id and fixed_ip_address, 201 on create, a status.
     let n: FloatingIpEnvelope = serde_json::from_str(r#"{"floatingip": {"id": "2f245a7b", "router_id": "d23abc8d",
       "status": "ACTIVE", "tenant_id": "4969c491", "project_id": "4969c491", "floating_network_id": "376da547",
@@ -148,7 +169,8 @@ fn identity_answers() {
     let e = r.access.endpoints().unwrap();
     assert_eq!(e.network, "https://c/network/v2.0");
     // Public mode: a catalog and nothing else.
-    let public: TokenResponse = serde_json::from_str(r#"{"access": {"serviceCatalog": []}}"#).unwrap();
+    let public: TokenResponse =
+        serde_json::from_str(r#"{"access": {"serviceCatalog": []}}"#).unwrap();
     assert!(public.access.user.is_none() && public.access.token.is_none());
 }
 

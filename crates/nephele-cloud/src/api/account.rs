@@ -22,7 +22,12 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
 }
 
 /// `POST /user_catalogs` `{"uuids": [...], "displaynames": [...]}`: names ↔ UUIDs.
-async fn user_catalogs(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+async fn user_catalogs(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let v = st
         .tx(move |tx| {
             ctx.auth_astakos(tx)?;
@@ -58,7 +63,11 @@ async fn projects(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     Ok(json_response(StatusCode::OK, &p))
 }
 
-async fn project(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn project(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let p = st
         .tx(move |tx| {
             let c = ctx.auth_astakos(tx)?;

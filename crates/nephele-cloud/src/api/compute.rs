@@ -43,7 +43,11 @@ async fn list_servers_detail(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Re
     list_response("servers", items, since)
 }
 
-async fn show_server(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show_server(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -54,7 +58,11 @@ async fn show_server(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>)
 }
 
 /// `GET /servers/<id>/ips` (kamaki `server info --nics`): the server's addresses.
-async fn server_ips(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn server_ips(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use nephele_model::identity::{Access, Endpoint, Role, Service, Tenant, TokenInfo, TokenResponse, User};
+use nephele_model::identity::{
+    Access, Endpoint, Role, Service, Tenant, TokenInfo, TokenResponse, User,
+};
 use serde_json::Value;
 
 use super::{route, Body, Ctx};
@@ -20,18 +22,19 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
 
 /// The catalog as Synnefo exports it; the network URL has no version on purpose.
 pub fn catalog(base: &str) -> Vec<Service> {
-    let entry = |name: &str, kind: &str, version: &str, url: String, expose: bool, ui: &str| Service {
-        name: name.into(),
-        kind: kind.into(),
-        endpoints: vec![Endpoint {
-            version_id: Some(version.into()),
-            public_url: url,
-            expose_version: Some(Value::String(if expose { "True" } else { "False" }.into())),
-            ui_url: Some(format!("{base}{ui}")),
-            region: Some("default".into()),
-        }],
-        endpoints_links: Vec::new(),
-    };
+    let entry =
+        |name: &str, kind: &str, version: &str, url: String, expose: bool, ui: &str| Service {
+            name: name.into(),
+            kind: kind.into(),
+            endpoints: vec![Endpoint {
+                version_id: Some(version.into()),
+                public_url: url,
+                expose_version: Some(Value::String(if expose { "True" } else { "False" }.into())),
+                ui_url: Some(format!("{base}{ui}")),
+                region: Some("default".into()),
+            }],
+            endpoints_links: Vec::new(),
+        };
     vec![
         entry("astakos_identity", "identity", "v2.0", format!("{base}/identity/v2.0"), true, "/"),
         entry("astakos_account", "account", "v1.0", format!("{base}/account/v1.0"), true, "/"),
@@ -48,16 +51,22 @@ async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Res
         let access = Access { token: None, user: None, service_catalog: catalog(&base) };
         return Ok(json_response(StatusCode::OK, &TokenResponse { access }));
     }
-    let body: Value =
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))?;
-    let auth = body.get("auth").and_then(Value::as_object).ok_or_else(|| ApiError::bad_request("Malformed request: missing credentials"))?;
+    let body: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))?;
+    let auth = body
+        .get("auth")
+        .and_then(Value::as_object)
+        .ok_or_else(|| ApiError::bad_request("Malformed request: missing credentials"))?;
     let tenant = match auth.get("tenantName") {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) => Some(t.clone()),
         Some(_) => return Err(ApiError::bad_request("Not conforming tenantName")),
     };
     let (token, username) = if let Some(t) = auth.get("token") {
-        let id = t.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::bad_request("Malformed request: missing token"))?;
+        let id = t
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::bad_request("Malformed request: missing token"))?;
         (id.to_owned(), None)
     } else if let Some(p) = auth.get("passwordCredentials") {
         let user = p.get("username").and_then(Value::as_str);
@@ -71,7 +80,8 @@ async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Res
     };
     let (uuid, name, projects) = st
         .tx(move |tx| {
-            let (uuid, name) = db::user_by_token(tx, &token)?.ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
+            let (uuid, name) = db::user_by_token(tx, &token)?
+                .ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
             if username.is_some_and(|u| u != uuid) {
                 return Err(ApiError::unauthorized("Invalid credentials"));
             }

@@ -19,13 +19,17 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
 async fn render(State(st): State<Shared>) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
         st.metrics.handle().render(),
     )
         .into_response()
 }
 
-static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
 
 /// Count one request (and its latency) on this server's own recorder.
 pub fn record(st: &AppState, method: &str, route: &str, status: u16, elapsed: Duration) {

@@ -82,7 +82,8 @@ fn routes(state: Shared, allow_origins: &[String]) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state);
     if !allow_origins.is_empty() {
-        let origins: Vec<HeaderValue> = allow_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        let origins: Vec<HeaderValue> =
+            allow_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
         let cors = CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([
@@ -92,7 +93,11 @@ fn routes(state: Shared, allow_origins: &[String]) -> Router {
                 http::Method::DELETE,
                 http::Method::HEAD,
             ])
-            .allow_headers([header::HeaderName::from_static("x-auth-token"), header::CONTENT_TYPE, header::ACCEPT])
+            .allow_headers([
+                header::HeaderName::from_static("x-auth-token"),
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+            ])
             .expose_headers([header::ALLOW, header::HeaderName::from_static("x-auth-token")])
             .max_age(std::time::Duration::from_secs(600));
         r = r.layer(cors);
@@ -128,7 +133,10 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     metrics::record(&state, method.as_str(), &route, status, elapsed);
     let h = resp.headers_mut();
     let now = http_date();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store, must-revalidate, max-age=0"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store, must-revalidate, max-age=0"),
+    );
     if let Ok(v) = HeaderValue::from_str(&now) {
         h.insert(header::EXPIRES, v.clone());
         h.insert(header::LAST_MODIFIED, v);
@@ -183,14 +191,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Ctx, ApiError> {
-        let query: Vec<(String, String)> =
-            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
-        let token = query
-            .iter()
-            .find(|(k, _)| k == "X-Auth-Token")
-            .map(|(_, v)| v.clone())
-            .or_else(|| {
-                parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()).map(|s| s.trim().to_owned())
+        let query: Vec<(String, String)> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+        let token =
+            query.iter().find(|(k, _)| k == "X-Auth-Token").map(|(_, v)| v.clone()).or_else(|| {
+                parts
+                    .headers
+                    .get("x-auth-token")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|s| s.trim().to_owned())
             });
         Ok(Ctx { token, base: base_url(&parts.headers), query })
     }
@@ -250,11 +260,17 @@ pub fn json_body(headers: &HeaderMap, body: Body) -> ApiResult<Value> {
     if !ct.trim_start().to_ascii_lowercase().starts_with("application/json") {
         return Err(ApiError::bad_request(format!("Unsupported Content-type: '{ct}'")));
     }
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))
+    serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))
 }
 
 /// Register `path` (and `path/`) with these methods; other methods get 405 with `Allow`.
-pub fn route(r: Router<Shared>, path: &str, allow: &'static str, mr: MethodRouter<Shared>) -> Router<Shared> {
+pub fn route(
+    r: Router<Shared>,
+    path: &str,
+    allow: &'static str,
+    mr: MethodRouter<Shared>,
+) -> Router<Shared> {
     let mr = mr.fallback(move || async move { ApiError::NotAllowed(allow) });
     r.route(path, mr.clone()).route(&format!("{path}/"), mr)
 }
@@ -272,7 +288,11 @@ pub fn wrapped(status: StatusCode, key: &str, value: impl serde::Serialize) -> R
 }
 
 /// A list answer; with `changes-since` and nothing changed, 304.
-pub fn list_response<T: serde::Serialize>(key: &str, items: Vec<T>, since: Option<i64>) -> ApiResult<Response> {
+pub fn list_response<T: serde::Serialize>(
+    key: &str,
+    items: Vec<T>,
+    since: Option<i64>,
+) -> ApiResult<Response> {
     if since.is_some() && items.is_empty() {
         return Err(ApiError::NotModified);
     }

@@ -17,8 +17,14 @@ const V: &str = "/network/v2.0";
 pub fn routes(r: Router<Shared>) -> Router<Shared> {
     let r = route(r, "/network", "GET", get(versions));
     let r = route(r, V, "GET", get(resources));
-    let r = route(r, &format!("{V}/networks"), "GET, POST", get(list_networks).post(create_network));
-    let r = route(r, &format!("{V}/networks.json"), "GET, POST", get(list_networks).post(create_network));
+    let r =
+        route(r, &format!("{V}/networks"), "GET, POST", get(list_networks).post(create_network));
+    let r = route(
+        r,
+        &format!("{V}/networks.json"),
+        "GET, POST",
+        get(list_networks).post(create_network),
+    );
     let r = route(r, &format!("{V}/networks/detail"), "GET", get(list_networks));
     let r = route(
         r,
@@ -28,7 +34,8 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
     );
     let r = route(r, &format!("{V}/networks/{{id}}/action"), "POST", post(network_action));
     let r = route(r, &format!("{V}/subnets"), "GET, POST", get(list_subnets).post(create_subnet));
-    let r = route(r, &format!("{V}/subnets.json"), "GET, POST", get(list_subnets).post(create_subnet));
+    let r =
+        route(r, &format!("{V}/subnets.json"), "GET, POST", get(list_subnets).post(create_subnet));
     let r = route(r, &format!("{V}/subnets/detail"), "GET", get(list_subnets));
     let r = route(
         r,
@@ -46,7 +53,8 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
         get(show_port).put(update_port).delete(delete_port),
     );
     let r = route(r, &format!("{V}/floatingips"), "GET, POST", get(list_fips).post(create_fip));
-    let r = route(r, &format!("{V}/floatingips.json"), "GET, POST", get(list_fips).post(create_fip));
+    let r =
+        route(r, &format!("{V}/floatingips.json"), "GET, POST", get(list_fips).post(create_fip));
     let r = route(r, &format!("{V}/floatingips/detail"), "GET", get(list_fips));
     let r = route(
         r,
@@ -69,13 +77,18 @@ async fn versions(ctx: Ctx) -> Response {
 async fn resources(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let base = ctx.base.clone();
     st.tx(move |tx| ctx.auth(tx).map(|_| ())).await?;
-    let res: Vec<_> = [("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("floatingip", "floatingips")]
-        .iter()
-        .map(|(name, coll)| {
-            json!({"name": name, "collection": coll,
+    let res: Vec<_> = [
+        ("network", "networks"),
+        ("subnet", "subnets"),
+        ("port", "ports"),
+        ("floatingip", "floatingips"),
+    ]
+    .iter()
+    .map(|(name, coll)| {
+        json!({"name": name, "collection": coll,
                    "links": [{"rel": "self", "href": format!("{base}/network/v2.0/{coll}")}]})
-        })
-        .collect();
+    })
+    .collect();
     Ok(json_response(StatusCode::OK, &json!({ "resources": res })))
 }
 
@@ -92,7 +105,12 @@ async fn list_networks(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response
     list_response("networks", items, since)
 }
 
-async fn create_network(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+async fn create_network(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let n = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -103,7 +121,11 @@ async fn create_network(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, 
     Ok(wrapped(StatusCode::CREATED, "network", n))
 }
 
-async fn show_network(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show_network(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let n = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -131,7 +153,11 @@ async fn rename_network(
     Ok(wrapped(StatusCode::OK, "network", n))
 }
 
-async fn delete_network(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn delete_network(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     st.tx(move |tx| {
         let c = ctx.auth(tx)?;
         db::delete_network(tx, &c, path_id(&id, "Invalid network ID.")?)
@@ -170,7 +196,12 @@ async fn list_subnets(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response>
     list_response("subnets", items, since)
 }
 
-async fn create_subnet(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+async fn create_subnet(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -181,7 +212,11 @@ async fn create_subnet(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, b
     Ok(wrapped(StatusCode::CREATED, "subnet", s))
 }
 
-async fn show_subnet(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show_subnet(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -226,7 +261,12 @@ async fn list_ports(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     list_response("ports", items, None)
 }
 
-async fn create_port(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+async fn create_port(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let delay = st.delay_us();
     let p = st
         .tx(move |tx| {
@@ -241,7 +281,11 @@ async fn create_port(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, bod
     Ok(wrapped(StatusCode::CREATED, "port", p))
 }
 
-async fn show_port(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show_port(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let p = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -269,7 +313,11 @@ async fn update_port(
     Ok(wrapped(StatusCode::OK, "port", p))
 }
 
-async fn delete_port(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn delete_port(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let delay = st.delay_us();
     let scheduled = st
         .tx(move |tx| {
@@ -296,7 +344,12 @@ async fn list_fips(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     list_response("floatingips", items, since)
 }
 
-async fn create_fip(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body: Body) -> ApiResult<Response> {
+async fn create_fip(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let f = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -308,7 +361,11 @@ async fn create_fip(State(st): State<Shared>, ctx: Ctx, headers: HeaderMap, body
     Ok(wrapped(StatusCode::OK, "floatingip", f))
 }
 
-async fn show_fip(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show_fip(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let f = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -323,7 +380,11 @@ async fn update_fip(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     Err(ApiError::not_implemented("Updating a floating IP is not supported."))
 }
 
-async fn delete_fip(State(st): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> ApiResult<Response> {
+async fn delete_fip(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     st.tx(move |tx| {
         let c = ctx.auth(tx)?;
         db::delete_fip(tx, &c, path_id(&id, &format!("Invalid Floating IP ID {id}"))?)

@@ -38,7 +38,11 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("nephele-test-{tag}-{}-{:x}", std::process::id(), rand_u64()));
+        let p = std::env::temp_dir().join(format!(
+            "nephele-test-{tag}-{}-{:x}",
+            std::process::id(),
+            rand_u64()
+        ));
         std::fs::create_dir_all(&p).expect("temp dir");
         TempDir(p)
     }
@@ -126,7 +130,13 @@ impl Api {
         Self::finish(req).await
     }
 
-    pub async fn raw(&self, method: &str, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(m, format!("{}{}", self.base, path)).body(body);
         if let Some(t) = &self.token {
@@ -218,7 +228,11 @@ where
 /// Ids of a list answer, in order.
 pub fn ids(list: &Value) -> Vec<String> {
     list.as_array()
-        .map(|a| a.iter().map(|o| o["id"].as_str().map(str::to_owned).unwrap_or_else(|| o["id"].to_string())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|o| o["id"].as_str().map(str::to_owned).unwrap_or_else(|| o["id"].to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -61,6 +61,15 @@ impl ApiError {
             details: String::new(),
         })
     }
+    /// A body that paused longer than `--body-timeout-secs`.
+    pub fn request_timeout() -> ApiError {
+        ApiError::Fault(Fault {
+            kind: FaultKind::Other("requestTimeout".into()),
+            code: 408,
+            message: "The request body was not sent in time.".into(),
+            details: String::new(),
+        })
+    }
     /// How Cyclades relays Astakos' refusal of a token (spec §4.1).
     pub fn invalid_token() -> ApiError {
         let inner = Fault::unauthorized("Invalid token");
@@ -84,6 +93,18 @@ impl WithCode for Fault {
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> ApiError {
         ApiError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    /// A path that does not decode (e.g. `%ff`, not UTF-8) is the client's mistake.
+    fn from(e: axum::extract::rejection::PathRejection) -> ApiError {
+        match e {
+            axum::extract::rejection::PathRejection::FailedToDeserializePathParams(_) => {
+                ApiError::bad_request("Invalid URL: the id is not valid UTF-8 text")
+            }
+            other => ApiError::Internal(format!("path: {other}")),
+        }
     }
 }
 

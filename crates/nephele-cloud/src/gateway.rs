@@ -44,12 +44,27 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::json_response;
+use crate::redact::log_path;
 
 /// The catalog service types the gateway forwards, each under `/<type>`.
 pub const SERVICES: [&str; 4] = ["identity", "compute", "network", "account"];
 
 /// Request bodies above this size are refused with 413 before anything is forwarded.
-pub const BODY_LIMIT: u64 = 1 << 20;
+pub const BODY_LIMIT: u64 = crate::serve::BODY_LIMIT;
+
+/// Headers by which a proxy tells the next hop about the original request. A
+/// client's own are never passed upstream as if the gateway had said them: an
+/// upstream that builds its catalog from them (`X-Forwarded-Proto: https`) would
+/// otherwise answer URLs of the client's choosing.
+const FORWARDING_HEADERS: [&str; 7] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-real-ip",
+];
 
 /// The identity answer is read whole to rewrite its catalog; beyond this it is refused.
 const IDENTITY_ANSWER_LIMIT: usize = 4 << 20;
@@ -107,6 +122,17 @@ pub struct Route {
     pub kind: String,
     pub prefix: String,
     pub upstream: Url,
+    pub learned_from: Source,
+}
+
+/// Which kind of identity answer a route was learned from. Anyone can ask for the
+/// public catalog; only a signed-in answer (one that carries a token) vouches for
+/// a user's session, so an anonymous answer never replaces what one taught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Configured,
+    Anonymous,
+    SignedIn,
 }
 
 pub struct Gateway {
@@ -115,6 +141,9 @@ pub struct Gateway {
     learned: RwLock<Vec<Route>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     timeout: Duration,
+    /// The origins (scheme, host, port) the catalog may send the gateway to:
+    /// `--upstream`'s own and any `--upstream-origin`.
+    allowed_origins: Vec<url::Origin>,
     /// The origin the browser sees (behind a CDN that does not pass the viewer's
     /// `Host`); by default it comes from `Host` and `X-Forwarded-Proto`.
     public_origin: Option<String>,
@@ -155,10 +184,12 @@ impl Gateway {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("nephele-cloud-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let allowed_origins = vec![identity_url.origin()];
         let identity = Route {
             kind: "identity".into(),
             prefix: gateway_prefix("identity", &identity_url),
             upstream: identity_url,
+            learned_from: Source::Configured,
         };
         Ok(Gateway {
             client,
@@ -166,8 +197,27 @@ impl Gateway {
             learned: RwLock::new(Vec::new()),
             last_refresh: tokio::sync::Mutex::new(None),
             timeout,
+            allowed_origins,
             public_origin,
         })
+    }
+
+    /// Also accept catalog entries on these origins (`--upstream-origin`), for a
+    /// cloud whose APIs live on several hosts.
+    pub fn with_upstream_origins(mut self, origins: &[String]) -> anyhow::Result<Gateway> {
+        for o in origins {
+            let url = parse_upstream(o).map_err(|e| anyhow::anyhow!("--upstream-origin {e}"))?;
+            anyhow::ensure!(
+                url.path() == "/" || url.path().is_empty(),
+                "--upstream-origin {o:?} must be an origin, without a path"
+            );
+            self.allowed_origins.push(url.origin());
+        }
+        Ok(self)
+    }
+
+    fn allowed(&self, url: &Url) -> bool {
+        self.allowed_origins.contains(&url.origin())
     }
 
     /// The routes in force: the configured identity service and what the catalog named.
@@ -195,6 +245,10 @@ impl Gateway {
     /// Rewrite the catalog of an identity answer to point at `origin`, and learn
     /// the routes it names. Services the gateway does not forward are left out.
     fn rewrite_catalog(&self, answer: &mut Value, origin: &str) {
+        let source = match answer.pointer("/access/token/id").and_then(Value::as_str) {
+            Some(token) if !token.is_empty() => Source::SignedIn,
+            _ => Source::Anonymous,
+        };
         let Some(catalog) =
             answer.pointer_mut("/access/serviceCatalog").and_then(Value::as_array_mut)
         else {
@@ -219,8 +273,21 @@ impl Gateway {
             };
             let route = if kind == "identity" {
                 self.identity.clone()
+            } else if self.allowed(&url) {
+                Route {
+                    prefix: gateway_prefix(&kind, &url),
+                    kind: kind.clone(),
+                    upstream: url,
+                    learned_from: source,
+                }
             } else {
-                Route { prefix: gateway_prefix(&kind, &url), kind: kind.clone(), upstream: url }
+                tracing::warn!(
+                    target: "nephele_cloud::gateway",
+                    "catalog names {kind} at {}, which is not an allowed upstream origin \
+                     (add --upstream-origin to forward there): left out",
+                    url.origin().ascii_serialization()
+                );
+                return false;
             };
             first["publicURL"] = Value::String(format!("{origin}{}", route.prefix));
             endpoints.truncate(1);
@@ -231,6 +298,21 @@ impl Gateway {
         });
         if let Ok(mut routes) = self.learned.write() {
             for route in learned {
+                // An anonymous answer only fills in what no signed-in one has taught.
+                let outranked = routes
+                    .iter()
+                    .any(|r| r.kind == route.kind && r.learned_from > route.learned_from);
+                if outranked {
+                    continue;
+                }
+                if let Some(old) = routes.iter().find(|r| r.kind == route.kind) {
+                    if old.upstream != route.upstream {
+                        tracing::info!(
+                            target: "nephele_cloud::gateway",
+                            "{} now forwards to {} (was {})", route.prefix, route.upstream, old.upstream
+                        );
+                    }
+                }
                 routes.retain(|r| r.kind != route.kind);
                 routes.push(route);
             }
@@ -334,15 +416,6 @@ impl Refusal {
     }
 }
 
-/// The path as logged: `/identity/v2.0/tokens/<id>` carries a token, so its last
-/// segment is replaced.
-pub fn log_path(path: &str) -> String {
-    match path.find("/tokens/") {
-        Some(i) if path.len() > i + "/tokens/".len() => format!("{}/tokens/<redacted>", &path[..i]),
-        _ => path.to_owned(),
-    }
-}
-
 async fn forward(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
@@ -428,6 +501,9 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
 
     let mut headers = forwardable(&parts.headers);
     headers.remove(header::COOKIE);
+    for name in FORWARDING_HEADERS {
+        headers.remove(name);
+    }
     if is_tokens {
         // The answer is rewritten: ask for it uncompressed.
         headers.remove(header::ACCEPT_ENCODING);
@@ -655,6 +731,8 @@ mod tests {
             "https://accounts.example.org/astakos/identity/v2.0",
             Duration::from_secs(5),
         )
+        .unwrap()
+        .with_upstream_origins(&["https://cyclades.example.org".to_owned()])
         .unwrap();
         let mut answer = serde_json::json!({"access": {"token": {"id": "t"}, "serviceCatalog": [
             {"type": "network", "name": "cyclades_network", "endpoints": [{"publicURL": "https://cyclades.example.org/cyclades/network", "SNF:uiURL": "https://cyclades.example.org/ui"}]},
@@ -693,6 +771,64 @@ mod tests {
         assert!(gw.find("/image/v1.0").is_none());
     }
 
+    fn answer(token: Option<&str>, network: &str) -> Value {
+        let mut a = serde_json::json!({"access": {"serviceCatalog": [
+            {"type": "network", "endpoints": [{"publicURL": network}]},
+        ]}});
+        if let Some(t) = token {
+            a["access"]["token"] = serde_json::json!({"id": t});
+        }
+        a
+    }
+
+    fn network_upstream(gw: &Gateway) -> Option<String> {
+        gw.find("/network/v2.0/ports").map(|(r, _)| r.upstream.to_string())
+    }
+
+    #[test]
+    fn only_allowed_origins_are_learned() {
+        let gw =
+            Gateway::new("http://127.0.0.1:9000/identity/v2.0", Duration::from_secs(5)).unwrap();
+        // Another scheme, host or port than --upstream's: left out of the catalog too.
+        for elsewhere in [
+            "https://127.0.0.1:9000/network",
+            "http://127.0.0.1:9001/network",
+            "http://evil.example/network",
+        ] {
+            let mut a = answer(Some("t"), elsewhere);
+            gw.rewrite_catalog(&mut a, "http://portal");
+            assert_eq!(a["access"]["serviceCatalog"], serde_json::json!([]), "{elsewhere}");
+            assert_eq!(network_upstream(&gw), None, "{elsewhere}");
+        }
+        gw.rewrite_catalog(&mut answer(Some("t"), "http://127.0.0.1:9000/network"), "");
+        assert_eq!(network_upstream(&gw).as_deref(), Some("http://127.0.0.1:9000/network"));
+        let again = Gateway::new("http://127.0.0.1:9000/identity/v2.0", Duration::from_secs(5));
+        assert!(again.unwrap().with_upstream_origins(&["http://x/path".into()]).is_err());
+    }
+
+    #[test]
+    fn anonymous_answers_never_replace_signed_in_ones() {
+        let gw = Gateway::new("http://127.0.0.1:9000/identity/v2.0", Duration::from_secs(5))
+            .unwrap()
+            .with_upstream_origins(&["http://127.0.0.1:9001".to_owned()])
+            .unwrap();
+        // Before any sign-in, the public catalog fills in (and may be refreshed).
+        gw.rewrite_catalog(&mut answer(None, "http://127.0.0.1:9001/network"), "");
+        assert_eq!(network_upstream(&gw).as_deref(), Some("http://127.0.0.1:9001/network"));
+        gw.rewrite_catalog(&mut answer(Some("t"), "http://127.0.0.1:9000/network"), "");
+        assert_eq!(network_upstream(&gw).as_deref(), Some("http://127.0.0.1:9000/network"));
+        for anonymous in [
+            answer(None, "http://127.0.0.1:9001/network"),
+            answer(Some(""), "http://127.0.0.1:9001/network"),
+        ] {
+            gw.rewrite_catalog(&mut anonymous.clone(), "");
+            assert_eq!(network_upstream(&gw).as_deref(), Some("http://127.0.0.1:9000/network"));
+        }
+        // A later signed-in answer may move it.
+        gw.rewrite_catalog(&mut answer(Some("t2"), "http://127.0.0.1:9001/network"), "");
+        assert_eq!(network_upstream(&gw).as_deref(), Some("http://127.0.0.1:9001/network"));
+    }
+
     #[test]
     fn unsafe_paths_and_escapes() {
         for bad in [
@@ -723,13 +859,6 @@ mod tests {
             &Url::parse("http://c.example.org/cyclades/network/v2.0").unwrap(),
             &base
         ));
-    }
-
-    #[test]
-    fn token_paths_are_redacted() {
-        assert_eq!(log_path("/identity/v2.0/tokens/abc123"), "/identity/v2.0/tokens/<redacted>");
-        assert_eq!(log_path("/identity/v2.0/tokens"), "/identity/v2.0/tokens");
-        assert_eq!(log_path("/identity/v2.0/tokens/"), "/identity/v2.0/tokens/");
     }
 
     #[test]

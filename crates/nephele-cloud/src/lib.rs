@@ -18,7 +18,11 @@ pub mod ipnet;
 #[deny(clippy::unwrap_used)]
 pub mod lifecycle;
 #[deny(clippy::unwrap_used)]
+pub mod redact;
+#[deny(clippy::unwrap_used)]
 pub mod seed;
+#[deny(clippy::unwrap_used)]
+pub mod serve;
 #[deny(clippy::unwrap_used)]
 pub mod state;
 pub mod web;
@@ -55,6 +59,11 @@ pub struct Options {
     /// Gateway mode: the origin browsers use (e.g. `https://portal.example.org`
     /// behind a CDN); by default each request's `Host`.
     pub public_origin: Option<String>,
+    /// Gateway mode: origins besides `--upstream`'s own that the catalog may send
+    /// the gateway to (a cloud whose compute and network APIs live on another host).
+    pub upstream_origins: Vec<String>,
+    /// How long a client may take to send headers or pause in a body.
+    pub timeouts: serve::Timeouts,
 }
 
 impl Default for Options {
@@ -69,6 +78,8 @@ impl Default for Options {
             upstream: None,
             upstream_timeout: Duration::from_secs(30),
             public_origin: None,
+            upstream_origins: Vec::new(),
+            timeouts: serve::Timeouts::default(),
         }
     }
 }
@@ -112,7 +123,8 @@ pub async fn app(options: &Options) -> anyhow::Result<Router> {
                 upstream,
                 options.upstream_timeout,
                 options.public_origin.as_deref(),
-            )?;
+            )?
+            .with_upstream_origins(&options.upstream_origins)?;
             tracing::info!(target: "nephele_cloud::gateway", "gateway mode: forwarding to {}", gw.identity_url());
             gateway::router(std::sync::Arc::new(gw))
         }
@@ -121,6 +133,7 @@ pub async fn app(options: &Options) -> anyhow::Result<Router> {
     if let Some(dir) = &options.dist {
         router = router.merge(web::router(dir));
     }
+    router = serve::with_request_policy(router, options.timeouts);
     for (name, value) in web::security_headers(&csp) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
@@ -141,16 +154,13 @@ pub async fn start_with_shutdown(
     let listener = TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = signal => {}
-                }
-            })
-            .await
-    });
+    let stop = async move {
+        tokio::select! {
+            _ = rx => {}
+            () = signal => {}
+        }
+    };
+    let task = tokio::spawn(serve::serve(listener, router, options.timeouts, stop));
     Ok(Running { addr, shutdown: Some(tx), task })
 }
 

@@ -79,6 +79,19 @@ struct Cli {
     /// browser's Host header. By default: Host and X-Forwarded-Proto.
     #[arg(long, value_name = "ORIGIN", requires = "upstream")]
     public_origin: Option<String>,
+    /// Gateway mode: another origin the cloud's catalog may point at (e.g.
+    /// https://cyclades.example.org when compute and network live apart from
+    /// identity). Catalog entries on any other origin are ignored. Repeat for several.
+    #[arg(long = "upstream-origin", value_name = "ORIGIN", requires = "upstream")]
+    upstream_origins: Vec<String>,
+    /// Seconds a client may take to send a request's headers; also how long a
+    /// kept-alive connection may wait idle for its next request.
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a request body may pause before the request is refused (408).
+    /// Bodies larger than 1 MiB are refused (413) before they are read.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -133,6 +146,11 @@ async fn run() -> anyhow::Result<()> {
         upstream: cli.upstream,
         upstream_timeout: Duration::from_secs(cli.upstream_timeout_secs),
         public_origin: cli.public_origin,
+        upstream_origins: cli.upstream_origins,
+        timeouts: nephele_cloud::serve::Timeouts {
+            header: Duration::from_secs(cli.header_timeout_secs),
+            body: Duration::from_secs(cli.body_timeout_secs),
+        },
     };
     let running =
         nephele_cloud::start_with_shutdown(options, nephele_cloud::shutdown_signal()).await?;

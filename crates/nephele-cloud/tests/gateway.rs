@@ -29,6 +29,8 @@ struct Seen {
     /// gunicorn, reads no body without a length).
     length: Option<String>,
     chunked: bool,
+    /// Any `Forwarded` / `X-Forwarded-*` header.
+    forwarded: bool,
 }
 
 type Log = Arc<Mutex<Vec<Seen>>>;
@@ -63,6 +65,9 @@ async fn record(State(log): State<Log>, req: Request, next: Next) -> Response {
         hop: h.contains_key("x-hop") || h.contains_key("proxy-authorization"),
         length: h.get("content-length").and_then(|v| v.to_str().ok()).map(str::to_owned),
         chunked: h.contains_key("transfer-encoding"),
+        forwarded: h
+            .keys()
+            .any(|k| k.as_str() == "forwarded" || k.as_str().starts_with("x-forwarded-")),
     };
     log.lock().expect("log").push(seen);
     next.run(req).await
@@ -364,6 +369,58 @@ async fn walkthrough_through_the_gateway() {
     );
     eprintln!("--- gateway request log ---\n{}", lines.join("\n"));
     gw.stop().await.expect("gateway stops");
+}
+
+/// Issue 11, hole 1: one anonymous, bodyless `POST /tokens` with
+/// `X-Forwarded-Proto: https` used to reach the upstream with that header; the
+/// upstream answered `https://` URLs, the gateway learned them from the
+/// anonymous answer, and every user's next call was `502 badGateway`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_request_cannot_change_where_the_gateway_forwards() {
+    let up = upstream().await;
+    let gw = gateway_to(&format!("{}/identity/v2.0", up.url), Duration::from_secs(20)).await;
+    let user = Api { base: gw.url(), token: Some(DEMO_TOKEN.into()), http: reqwest::Client::new() };
+    let anon = Api { token: None, ..user.clone() };
+    anon.post("/identity/v2.0/tokens", sign_in_body(DEMO_TOKEN)).await.expect(200);
+    user.get(&format!("{NET}/networks")).await.expect(200);
+
+    let spoofed = [
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Host", "evil.example"),
+        ("Forwarded", "proto=https;host=evil.example"),
+    ];
+    for (name, value) in spoofed {
+        let r = anon
+            .http
+            .post(format!("{}/identity/v2.0/tokens", gw.url()))
+            .header(name, value)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), 200, "{name}");
+        let text = r.text().await.expect("body");
+        assert!(!text.contains("evil.example"), "{name}: {text}");
+        // Every user's calls still reach the cloud.
+        let r = user.get(&format!("{NET}/networks")).await;
+        r.expect(200);
+        let r = user.get("/compute/v2.0/servers").await;
+        r.expect(200);
+    }
+    assert!(up.seen().iter().all(|s| !s.forwarded), "{:?}", up.seen());
+
+    // Nor can an anonymous request teach a fresh gateway wrong routes.
+    let fresh = gateway_to(&format!("{}/identity/v2.0", up.url), Duration::from_secs(20)).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/identity/v2.0/tokens", fresh.url()))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200);
+    let r = Api { base: fresh.url(), ..user.clone() }.get(&format!("{NET}/networks")).await;
+    r.expect(200);
+    fresh.stop().await.expect("stops");
+    gw.stop().await.expect("stops");
 }
 
 #[tokio::test]

@@ -1,12 +1,12 @@
 //! Astakos account API v1.0: quotas, resources, projects.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{json_body, route, Body, Ctx};
+use super::{json_body, route, Body, Ctx, IdPath};
 use crate::db;
 use crate::error::{json_response, ApiResult};
 use crate::state::Shared;
@@ -63,11 +63,7 @@ async fn projects(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     Ok(json_response(StatusCode::OK, &p))
 }
 
-async fn project(
-    State(st): State<Shared>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn project(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let p = st
         .tx(move |tx| {
             let c = ctx.auth_astakos(tx)?;

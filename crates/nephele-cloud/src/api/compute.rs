@@ -1,12 +1,12 @@
 //! Compute API v2.0: listing servers, so devices can be picked.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{list_response, route, wrapped, Ctx};
+use super::{list_response, route, wrapped, Ctx, IdPath};
 use crate::db::{self, path_id};
 use crate::error::ApiResult;
 use crate::state::Shared;
@@ -46,7 +46,7 @@ async fn list_servers_detail(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Re
 async fn show_server(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
@@ -58,11 +58,7 @@ async fn show_server(
 }
 
 /// `GET /servers/<id>/ips` (kamaki `server info --nics`): the server's addresses.
-async fn server_ips(
-    State(st): State<Shared>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn server_ips(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;

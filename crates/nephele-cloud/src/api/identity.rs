@@ -44,7 +44,7 @@ pub fn catalog(base: &str) -> Vec<Service> {
 }
 
 async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Response> {
-    let bytes = body.map_err(|_| ApiError::too_large("Request body too large"))?;
+    let bytes = body.map_err(super::body_error)?;
     let base = ctx.base.clone();
     if bytes.is_empty() {
         // Public mode: the catalog alone.

@@ -30,8 +30,9 @@ use crate::seed::Seed;
 use crate::state::{AbortOnDrop, AppState, Shared};
 use crate::Options;
 
-/// Request bodies above this size are refused (413).
-pub const BODY_LIMIT: usize = 1 << 20;
+/// Request bodies above this size are refused (413): declared ones before they
+/// are read ([`crate::serve`]), streamed ones when they pass it.
+pub const BODY_LIMIT: usize = crate::serve::BODY_LIMIT as usize;
 
 /// Open the database, load the seed into it if it is empty, start the lifecycle
 /// task and build the API router.
@@ -79,6 +80,7 @@ fn routes(state: Shared, allow_origins: &[String]) -> Router {
     }
     let mut r = r
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), token_before_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state);
     if !allow_origins.is_empty() {
@@ -129,7 +131,12 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     let mut resp = next.run(req).await;
     let status = resp.status().as_u16();
     let elapsed = start.elapsed();
-    tracing::info!(target: "nephele_cloud::http", "{method} {path} {status} {:.1}ms", elapsed.as_secs_f64() * 1000.0);
+    tracing::info!(
+        target: "nephele_cloud::http",
+        "{method} {} {status} {:.1}ms",
+        crate::redact::log_path(&path),
+        elapsed.as_secs_f64() * 1000.0
+    );
     metrics::record(&state, method.as_str(), &route, status, elapsed);
     let h = resp.headers_mut();
     let now = http_date();
@@ -146,6 +153,38 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
         resp.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(reason));
     }
     resp
+}
+
+/// A request that carries a body to an API that needs a token: the token is
+/// checked before the body is read, so nobody without one can make the server
+/// wait for (or buffer) a body. Sign-in (`/identity`) needs no token.
+async fn token_before_body(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    let path = req.uri().path();
+    let astakos = path.starts_with("/account/");
+    if !has_body || !(astakos || path.starts_with("/compute/") || path.starts_with("/network/")) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let ctx = match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(ctx) => ctx,
+        Err(e) => return e.into_response(),
+    };
+    let checked = state
+        .tx(move |tx| {
+            db::authenticate(tx, ctx.token.as_deref(), &ctx.base, astakos)?;
+            Ok(())
+        })
+        .await;
+    match checked {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The upper-case reason phrases of the Django version Synnefo runs on; kamaki
@@ -226,6 +265,22 @@ impl Ctx {
     }
 }
 
+/// The `{id}` of a route. axum's own `Path` rejection answers plain text (a
+/// malformed percent-escape such as `%ff` is not UTF-8); this one answers a
+/// `badRequest` fault like every other error of the API.
+#[derive(Debug)]
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<IdPath, ApiError> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await?;
+        Ok(IdPath(id))
+    }
+}
+
 /// `http://<Host>` so the catalog and links work on any port and name.
 pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers
@@ -246,13 +301,7 @@ pub type Body = Result<Bytes, BytesRejection>;
 
 /// Parse a JSON request body as Synnefo does (`get_json_body`).
 pub fn json_body(headers: &HeaderMap, body: Body) -> ApiResult<Value> {
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
-        } else {
-            ApiError::bad_request("Could not read request body")
-        }
-    })?;
+    let bytes = body.map_err(body_error)?;
     let Some(ct) = headers.get(header::CONTENT_TYPE) else {
         return Err(ApiError::bad_request("Missing Content-Type header field"));
     };
@@ -262,6 +311,17 @@ pub fn json_body(headers: &HeaderMap, body: Body) -> ApiResult<Value> {
     }
     serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))
+}
+
+/// Why a body could not be read, as a fault: too large, too slow, or broken.
+pub fn body_error(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
+    } else if crate::serve::is_body_timeout(&e) {
+        ApiError::request_timeout()
+    } else {
+        ApiError::bad_request("Could not read request body")
+    }
 }
 
 /// Register `path` (and `path/`) with these methods; other methods get 405 with `Allow`.

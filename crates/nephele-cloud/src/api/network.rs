@@ -1,13 +1,13 @@
 //! Network API v2.0 (`/network/v2.0/...`): networks, subnets, ports, floating IPs.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use super::{json_body, list_response, no_content, route, wrapped, Body, Ctx};
+use super::{json_body, list_response, no_content, route, wrapped, Body, Ctx, IdPath};
 use crate::db::{self, path_id};
 use crate::error::{json_response, ApiError, ApiResult};
 use crate::state::Shared;
@@ -124,7 +124,7 @@ async fn create_network(
 async fn show_network(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let n = st
         .tx(move |tx| {
@@ -138,7 +138,7 @@ async fn show_network(
 async fn rename_network(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -156,7 +156,7 @@ async fn rename_network(
 async fn delete_network(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     st.tx(move |tx| {
         let c = ctx.auth(tx)?;
@@ -169,7 +169,7 @@ async fn delete_network(
 async fn network_action(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -215,7 +215,7 @@ async fn create_subnet(
 async fn show_subnet(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let s = st
         .tx(move |tx| {
@@ -229,7 +229,7 @@ async fn show_subnet(
 async fn rename_subnet(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -281,11 +281,7 @@ async fn create_port(
     Ok(wrapped(StatusCode::CREATED, "port", p))
 }
 
-async fn show_port(
-    State(st): State<Shared>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn show_port(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let p = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -298,7 +294,7 @@ async fn show_port(
 async fn update_port(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -316,7 +312,7 @@ async fn update_port(
 async fn delete_port(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let delay = st.delay_us();
     let scheduled = st
@@ -361,11 +357,7 @@ async fn create_fip(
     Ok(wrapped(StatusCode::OK, "floatingip", f))
 }
 
-async fn show_fip(
-    State(st): State<Shared>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn show_fip(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let f = st
         .tx(move |tx| {
             let c = ctx.auth(tx)?;
@@ -380,11 +372,7 @@ async fn update_fip(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     Err(ApiError::not_implemented("Updating a floating IP is not supported."))
 }
 
-async fn delete_fip(
-    State(st): State<Shared>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn delete_fip(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     st.tx(move |tx| {
         let c = ctx.auth(tx)?;
         db::delete_fip(tx, &c, path_id(&id, &format!("Invalid Floating IP ID {id}"))?)
@@ -396,7 +384,7 @@ async fn delete_fip(
 async fn fip_action(
     State(st): State<Shared>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {

@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 SEED   ?= demo/seed.toml
 CLOUD  := target/server/nephele-cloud
 
-.PHONY: run test setup portal cloud dev bench clippy fmt clean-dist
+.PHONY: run test setup portal cloud dev bench lint clippy fmt clean-dist
 
 ## make run: install what is missing, build the release portal, serve it with the demo cloud
 run: setup portal cloud
@@ -15,8 +15,9 @@ run: setup portal cloud
 	printf '\n  Nephele is at  http://%s/\n  Demo token:    %s\n  (Ctrl-C stops it; state lives in a temporary database)\n\n' "$(LISTEN)" "$$token"; \
 	exec $(CLOUD) --listen $(LISTEN) --seed $(SEED) --dist dist
 
-## make test: install what is missing, then every test layer
-test: setup
+## make test: install what is missing, refuse unformatted code and lint warnings,
+## then every test layer
+test: setup lint
 	@mkdir -p target && : > target/test-output.log
 	cargo test --locked -p nephele-model -p nephele-cloud 2>&1 | tee -a target/test-output.log
 	cargo test --locked --target wasm32-unknown-unknown --test web 2>&1 | tee -a target/test-output.log
@@ -43,9 +44,17 @@ dev: setup cloud
 	echo "Portal with live reload: http://127.0.0.1:8081/"; \
 	trunk serve
 
-clippy: setup
+## make lint: formatting and clippy (host and wasm32), warnings are errors
+lint: setup
+	@cargo fmt --all --check || { echo "Unformatted code: run 'make fmt'." >&2; exit 1; }
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p nephele --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+clippy: lint
+
+## make fmt: format the whole workspace
+fmt:
+	cargo fmt --all
 
 ## make bench: download size, start-up and rendering beside a plain-JS floor, polling
 ## cost and local-cloud load; writes BENCHMARKS.md. A report, not a test (not in `make test`).

@@ -31,12 +31,18 @@ pub fn App() -> impl IntoView {
     let config = Config(RwSignal::new(ConfigState::Loading));
     provide_context(config);
     let session = SessionContext::restore();
+    session.follow_other_tabs();
     provide_context(session);
     provide_context(Announcer::new());
     provide_context(Clock::start());
     let store = Store::new(Cloud::new(session));
     provide_context(store);
     provide_context(Poller::start(store));
+    Effect::new(move |_| {
+        if !session.is_signed_in() {
+            store.clear();
+        }
+    });
 
     spawn_local(async move {
         let loaded = api::config::load().await;

@@ -83,3 +83,69 @@ async fn shell_login_navigation_deep_link_and_not_found() {
     })
     .await;
 }
+
+/// Issue 11, holes 5–7 in a real browser: hostile `next` values land inside the
+/// portal with navigation still alive, and a sign-out (or a session ended by a
+/// 401) in one tab reaches the portal's other tabs, which then show the sign-in
+/// page and none of the data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_next_and_sign_out_in_every_tab() {
+    Harness::start("shell-hardening").await.run(|page| async move {
+        let origin = page.url("");
+        for next in ["/%09/evil.example", "/%0A/evil.example", "/.//evil.example", "/networks/..//evil.example"]
+        {
+            page.goto(&format!("/login?next={next}")).await;
+            page.sign_in().await;
+            page.wait_text("h1", "Page not found").await;
+            let url = page.client.current_url().await.expect("url");
+            assert_eq!(url.origin().ascii_serialization(), origin, "{next}");
+            assert_eq!(url.path(), "/evil.example", "{next}");
+            // The app is alive: a link inside it still navigates.
+            page.click_text("main a", "Go to your networks").await;
+            page.wait_path("/networks").await;
+            page.wait_text("main h1", "Networks").await;
+            page.click_text("button", "Sign out").await;
+            page.wait_text(".notice", "You have signed out.").await;
+        }
+
+        // Two tabs of a remembered session: signing out in one signs out both.
+        page.goto("/login?next=%2Fnetworks").await;
+        page.check_label_containing("form", "Remember me").await;
+        page.sign_in().await;
+        page.wait_text("main", "public_network").await;
+        let first = page.client.window().await.expect("this tab");
+        let second = page.client.new_window(true).await.expect("a second tab").handle;
+        page.client.switch_to_window(second.clone()).await.expect("to the second tab");
+        page.goto("/ports").await;
+        page.wait_text("main h1", "Ports").await;
+        page.client.switch_to_window(first.clone()).await.expect("back to the first");
+        page.click_text("button", "Sign out").await;
+        page.client.switch_to_window(second.clone()).await.expect("to the second tab");
+        page.wait_path("/login?next=%2Fports").await;
+        page.wait_text(".notice", "You have signed out.").await;
+        assert_eq!(page.count("main table").await, 0, "the second tab still shows data");
+
+        // Tabs that each signed in without "remember me": a 401 in one ends both.
+        page.sign_in().await;
+        page.wait_path("/ports").await;
+        page.client.switch_to_window(first.clone()).await.expect("to the first tab");
+        page.goto("/login?next=%2Fservers").await;
+        page.sign_in().await;
+        page.wait_text("main h1", "Servers").await;
+        page.client
+            .execute(
+                "const s = JSON.parse(sessionStorage.getItem('nephele.session')); s.token = 'revoked-token';\
+                 sessionStorage.setItem('nephele.session', JSON.stringify(s));",
+                vec![],
+            )
+            .await
+            .expect("revoke the token");
+        page.client.refresh().await.expect("reload");
+        page.wait_text(".notice", "Your session has ended").await;
+        page.client.switch_to_window(second).await.expect("to the second tab");
+        page.wait_path("/login?next=%2Fports").await;
+        page.wait_text(".notice", "Your session has ended").await;
+        assert_eq!(page.count("main table").await, 0, "the second tab still shows data");
+    })
+    .await;
+}

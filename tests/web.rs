@@ -434,3 +434,67 @@ async fn reads_are_cancelled_when_their_view_goes() {
     assert_eq!(read.await, Ok(7));
     drop(owner);
 }
+
+/// Issue 11, holes 5 and 6: `next` values that once left the portal after sign-in
+/// (`/\t/evil.example` became `//evil.example`) or crashed it (a dot segment left
+/// `//evil.example` as the path, and `history.replaceState` threw). Each must come
+/// back as a path on the portal's own origin that the History API accepts.
+#[wasm_bindgen_test]
+fn hostile_next_values_land_inside_the_portal() {
+    use nephele::state::session::safe_next;
+    let window = web_sys::window().unwrap();
+    let origin = window.location().origin().unwrap();
+    let history = window.history().unwrap();
+    let before = window.location().href().unwrap();
+    let hostile = [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "/\t\n\r/evil.example/x?y#z",
+        "\t//evil.example",
+        "/%09/evil.example",
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\\/evil.example",
+        "/.//evil.example",
+        "/./\\evil.example",
+        "/networks/..//evil.example",
+        "/networks/%2e%2e//evil.example",
+        "/%2F%2Fevil.example",
+        "/%2f/evil.example",
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "https://evil.example/networks",
+        "http:evil.example",
+        "https:/\\evil.example",
+        "/login?next=//evil.example",
+        "",
+        "   ",
+    ];
+    for next in hostile {
+        let dest = safe_next(Some(next));
+        assert!(dest.starts_with('/') && !dest.starts_with("//"), "{next:?} → {dest:?}");
+        let url = web_sys::Url::new_with_base(&dest, &origin).unwrap();
+        assert_eq!(url.origin(), origin, "{next:?} → {dest:?}");
+        assert!(
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&dest)).is_ok(),
+            "{next:?} → {dest:?} is refused by the History API"
+        );
+        assert_eq!(web_sys::window().unwrap().location().origin().unwrap(), origin);
+    }
+    // Ordinary destinations are kept as they are.
+    let own = format!("{origin}/ips");
+    for (next, dest) in [
+        ("/ports?sort=status", "/ports?sort=status"),
+        ("/networks/2#ports", "/networks/2#ports"),
+        (own.as_str(), "/ips"),
+    ] {
+        assert_eq!(safe_next(Some(next)), dest);
+    }
+    assert_eq!(safe_next(None), "/networks");
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before)).unwrap();
+}

@@ -8,6 +8,20 @@ use nephele_model::identity::{Access, Endpoints};
 use serde::{Deserialize, Serialize};
 
 const STORAGE_KEY: &str = "nephele.session";
+/// Written to `localStorage` when a session ends, so that every other tab of the
+/// portal (which gets a `storage` event) ends it too. It names the user and the
+/// cloud, never the token: a tab that was not "remembered" keeps its token to itself.
+const ENDED_KEY: &str = "nephele.session-ended";
+
+/// Who signed out of which cloud, and why (the value of [`ENDED_KEY`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Ended {
+    identity_url: String,
+    user_id: String,
+    expired: bool,
+    /// Makes every write a change, so the event fires even for the same user twice.
+    at: f64,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -111,9 +125,55 @@ impl SessionContext {
     }
 
     pub fn sign_out(&self, reason: SignedOutReason) {
+        if let Some(s) = self.session.get_untracked() {
+            let ended = Ended {
+                identity_url: s.identity_url,
+                user_id: s.user_id,
+                expired: reason == SignedOutReason::Expired,
+                at: js_sys::Date::now(),
+            };
+            if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(&ended)) {
+                let _ = storage.set_item(ENDED_KEY, &json);
+            }
+        }
+        self.end_here(reason);
+    }
+
+    /// End this tab's session without telling the others (they told us).
+    fn end_here(&self, reason: SignedOutReason) {
         clear_storage();
         self.reason.set(Some(reason));
         self.session.set(None);
+    }
+
+    /// Follow sign-outs in the portal's other tabs: a `storage` event for
+    /// [`ENDED_KEY`] that names this tab's user and cloud ends the session here too.
+    /// (A sign-in elsewhere, which rewrites the stored session, ends nothing.)
+    /// `App` calls it once; the listener goes with the app.
+    pub fn follow_other_tabs(&self) {
+        let this = *self;
+        let handle = window_event_listener(leptos::ev::storage, move |ev| {
+            let Some(mine) = this.session.get_untracked() else { return };
+            match ev.key().as_deref() {
+                Some(ENDED_KEY) => {
+                    let ended = ev.new_value().and_then(|v| serde_json::from_str::<Ended>(&v).ok());
+                    let for_me = ended.filter(|e| {
+                        e.user_id == mine.user_id && e.identity_url == mine.identity_url
+                    });
+                    if let Some(e) = for_me {
+                        this.end_here(if e.expired {
+                            SignedOutReason::Expired
+                        } else {
+                            SignedOutReason::SignedOut
+                        });
+                    }
+                }
+                // `localStorage.clear()` (key null) removes a remembered session too.
+                None if mine.remember => this.end_here(SignedOutReason::SignedOut),
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
     }
 }
 
@@ -131,20 +191,30 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Where to go after login: only a path inside this portal, never another site
-/// (`//evil.example` is a host, not a path) and never back to the login page.
+/// Where to go after login, as path, query and fragment inside this portal.
+///
+/// `next` is resolved with the browser's own URL parser against the portal's
+/// origin, exactly as a navigation would resolve it (tab, CR and LF stripped,
+/// backslashes read as slashes, dot segments removed), and kept only if it stays
+/// on that origin. Leading slashes of the path are then folded into one: a dot
+/// segment can leave `//evil.example` as the *path*, which the History API would
+/// read as another host. Anything else, and the login page itself, goes to
+/// `/networks`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.starts_with("/\\")
-                && !p.starts_with("/login") =>
-        {
-            p.to_owned()
-        }
-        _ => "/networks".to_owned(),
+    const HOME: &str = "/networks";
+    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+        return HOME.to_owned();
+    };
+    let resolved = next
+        .filter(|n| !n.trim().is_empty())
+        .and_then(|n| web_sys::Url::new_with_base(n, &format!("{origin}/")).ok())
+        .filter(|u| u.origin() == origin);
+    let Some(url) = resolved else { return HOME.to_owned() };
+    let path = format!("/{}", url.pathname().trim_start_matches('/'));
+    if path == "/login" || path.starts_with("/login/") {
+        return HOME.to_owned();
     }
+    format!("{path}{}{}", url.search(), url.hash())
 }
 
 #[cfg(test)]
@@ -178,20 +248,5 @@ mod tests {
         access.service_catalog.retain(|s| s.kind != "network");
         let err = Session::from_access("http://h", "tok", &access, false).unwrap_err();
         assert!(err.contains("no 'network' service"), "{err}");
-    }
-
-    #[test]
-    fn next_stays_inside_the_portal() {
-        assert_eq!(safe_next(Some("/ports?sort=status")), "/ports?sort=status");
-        for bad in [
-            None,
-            Some(""),
-            Some("//evil.example/x"),
-            Some("/\\evil"),
-            Some("https://evil"),
-            Some("/login?next=/x"),
-        ] {
-            assert_eq!(safe_next(bad), "/networks", "{bad:?}");
-        }
     }
 }

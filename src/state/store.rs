@@ -154,6 +154,12 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
             self.rows.update(|rows| rows.retain(|r| r.id != id));
         }
     }
+
+    /// Forget every row (the session ended).
+    pub fn clear(&self) {
+        self.rows.set(Vec::new());
+        self.updated_at.set(None);
+    }
 }
 
 impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Default for Collection<T> {
@@ -198,6 +204,19 @@ impl Store {
             projects: RwSignal::new(Vec::new()),
             deleting: RwSignal::new(HashMap::new()),
         }
+    }
+
+    /// Forget everything the last session loaded: after a sign-out (in this tab or
+    /// another) no tenant data stays in memory for the next user to glimpse.
+    pub fn clear(&self) {
+        self.networks.clear();
+        self.subnets.clear();
+        self.ports.clear();
+        self.servers.clear();
+        self.floating_ips.clear();
+        self.quotas.set(None);
+        self.projects.set(Vec::new());
+        self.deleting.set(HashMap::new());
     }
 
     pub async fn load_networks(&self) -> Result<(), ApiError> {

@@ -38,11 +38,6 @@ pub fn App() -> impl IntoView {
     let store = Store::new(Cloud::new(session));
     provide_context(store);
     provide_context(Poller::start(store));
-    Effect::new(move |_| {
-        if !session.is_signed_in() {
-            store.clear();
-        }
-    });
 
     spawn_local(async move {
         let loaded = api::config::load().await;

@@ -92,17 +92,26 @@ async fn shell_login_navigation_deep_link_and_not_found() {
 async fn hostile_next_and_sign_out_in_every_tab() {
     Harness::start("shell-hardening").await.run(|page| async move {
         let origin = page.url("");
-        for next in ["/%09/evil.example", "/%0A/evil.example", "/.//evil.example", "/networks/..//evil.example"]
-        {
+        // Tab/LF between the slashes make another host: refused, home instead. A dot
+        // segment leaves `//evil.example` as the path: folded to a path of ours.
+        for (next, lands) in [
+            ("/%09/evil.example", "/networks"),
+            ("/%0A/evil.example", "/networks"),
+            ("/%0D/evil.example", "/networks"),
+            ("/.//evil.example", "/evil.example"),
+            ("/networks/..//evil.example", "/evil.example"),
+        ] {
             page.goto(&format!("/login?next={next}")).await;
             page.sign_in().await;
-            page.wait_text("h1", "Page not found").await;
+            page.wait_path(lands).await;
             let url = page.client.current_url().await.expect("url");
             assert_eq!(url.origin().ascii_serialization(), origin, "{next}");
-            assert_eq!(url.path(), "/evil.example", "{next}");
-            // The app is alive: a link inside it still navigates.
-            page.click_text("main a", "Go to your networks").await;
-            page.wait_path("/networks").await;
+            if lands == "/evil.example" {
+                page.wait_text("h1", "Page not found").await;
+                // The app is alive: a link inside it still navigates.
+                page.click_text("main a", "Go to your networks").await;
+                page.wait_path("/networks").await;
+            }
             page.wait_text("main h1", "Networks").await;
             page.click_text("button", "Sign out").await;
             page.wait_text(".notice", "You have signed out.").await;

@@ -8,11 +8,15 @@ use crate::api;
 use crate::components::login_form::{Credentials, LoginForm};
 use crate::state::config::{Config, ConfigState};
 use crate::state::session::{safe_next, Session, SessionContext, SignedOutReason};
+use crate::state::store::Store;
 
 #[component]
 pub fn Login() -> impl IntoView {
     let config = expect_context::<Config>();
     let session = expect_context::<SessionContext>();
+    // Whoever signs in next starts from nothing: the last session's objects are
+    // forgotten here, once the signed-in views that showed them are gone.
+    expect_context::<Store>().clear();
     let query = use_query_map();
     let navigate = use_navigate();
     let next = move || safe_next(query.read().get("next").as_deref());

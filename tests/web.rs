@@ -234,14 +234,14 @@ async fn one_port_status_change_touches_one_row() {
         }
     });
     let store = store.get().unwrap();
-    store.ports.replace_all(vec![port("11", "BUILD"), port("12", "BUILD"), port("13", "ACTIVE")]);
+    store.apply_ports(vec![port("11", "BUILD"), port("12", "BUILD"), port("13", "ACTIVE")]);
     tick().await;
     assert_eq!(root.query_selector_all("tbody tr").unwrap().length(), 3);
     let row12 = root.query_selector_all("tbody tr").unwrap().get(1).unwrap();
 
     let stop = watch_rows(&root);
     // The poller's answer: only port 11 changed.
-    store.ports.replace_all(vec![port("11", "ACTIVE"), port("12", "BUILD"), port("13", "ACTIVE")]);
+    store.apply_ports(vec![port("11", "ACTIVE"), port("12", "BUILD"), port("13", "ACTIVE")]);
     tick().await;
     let touched: js_sys::Array = stop.call0(&wasm_bindgen::JsValue::NULL).unwrap().unchecked_into();
     let touched: Vec<String> = touched.iter().filter_map(|v| v.as_string()).collect();
@@ -497,4 +497,30 @@ fn hostile_next_values_land_inside_the_portal() {
     }
     assert_eq!(safe_next(None), "/networks");
     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before)).unwrap();
+}
+
+/// Token expiry times are read with the browser's date parser (`Date.parse`).
+#[wasm_bindgen_test]
+fn expiry_times_are_read_and_warned_about() {
+    use nephele::components::expiry::{expiry, parse_iso8601_ms, Expiry};
+    assert_eq!(parse_iso8601_ms("1970-01-01T00:00:00Z"), Some(0.0));
+    assert_eq!(parse_iso8601_ms("2018-06-19T15:23:59.975+00:00"), Some(1_529_421_839_975.0));
+    // Astakos writes microseconds.
+    let micro = parse_iso8601_ms("2018-06-19T15:23:59.975572+00:00").unwrap();
+    assert!((micro - 1_529_421_839_975.0).abs() < 1.0, "{micro}");
+    assert_eq!(parse_iso8601_ms("2018-06-19T17:23:59+02:00"), Some(1_529_421_839_000.0));
+    assert_eq!(parse_iso8601_ms("2000-03-01T00:00:00-00:30"), Some(951_870_600_000.0));
+    for bad in ["", "tomorrow", "2018-13-01T00:00:00Z", "garbage"] {
+        assert_eq!(parse_iso8601_ms(bad), None, "{bad}");
+    }
+
+    let at = parse_iso8601_ms("2030-01-01T00:00:00Z").unwrap();
+    let e = |now: f64| expiry(Some("2030-01-01T00:00:00Z"), now);
+    assert_eq!(e(at - 11.0 * 60_000.0), Expiry::Fine);
+    assert_eq!(e(at - 10.0 * 60_000.0), Expiry::Soon { minutes: 10 });
+    assert_eq!(e(at - 90_000.0), Expiry::Soon { minutes: 2 });
+    assert_eq!(e(at - 1.0), Expiry::Soon { minutes: 1 });
+    assert_eq!(e(at), Expiry::Expired);
+    assert_eq!(expiry(None, 0.0), Expiry::Fine);
+    assert_eq!(expiry(Some("garbage"), 0.0), Expiry::Fine);
 }

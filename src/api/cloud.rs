@@ -24,7 +24,7 @@ const RETRY_BACKOFF_MS: u32 = 600;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewNetwork {
     pub name: String,
-    pub kind: String,
+    pub kind: nephele_model::NetworkKind,
     pub project: Option<String>,
     pub subnet: Option<NewSubnet>,
 }
@@ -35,6 +35,36 @@ pub struct NewSubnet {
     /// `None`: the cloud picks the first host; `Some(None)`: no gateway.
     pub gateway: Option<Option<String>>,
     pub dhcp: bool,
+}
+
+/// A port to create: a server's connection to a network, optionally with a
+/// fixed address (on a public network: one of the user's floating IPs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPort {
+    pub network_id: String,
+    pub device_id: String,
+    pub ip_address: Option<String>,
+}
+
+impl NewPort {
+    /// Connect server `device_id` to network `network_id`.
+    pub fn connect(network_id: &str, device_id: &str) -> NewPort {
+        NewPort {
+            network_id: network_id.to_owned(),
+            device_id: device_id.to_owned(),
+            ip_address: None,
+        }
+    }
+
+    /// Attach floating IP `ip` to server `device_id`: on Synnefo, a port on the
+    /// IP's network that carries the address.
+    pub fn floating_ip(ip: &FloatingIp, device_id: &str) -> NewPort {
+        NewPort {
+            network_id: ip.floating_network_id.clone().unwrap_or_default(),
+            device_id: device_id.to_owned(),
+            ip_address: Some(ip.floating_ip_address.clone()),
+        }
+    }
 }
 
 /// The cloud as the signed-in user sees it. Cheap to copy; provided by `App`.
@@ -199,14 +229,9 @@ impl Cloud {
 
     /// Connect a server to a network (or attach a floating IP: `ip_address` on
     /// the IP's network). The port starts in BUILD.
-    pub async fn create_port(
-        &self,
-        network_id: &str,
-        device_id: &str,
-        ip_address: Option<&str>,
-    ) -> Result<Port, ApiError> {
-        let mut port = json!({"network_id": network_id, "device_id": device_id});
-        if let Some(ip) = ip_address {
+    pub async fn create_port(&self, new: &NewPort) -> Result<Port, ApiError> {
+        let mut port = json!({"network_id": new.network_id, "device_id": new.device_id});
+        if let Some(ip) = &new.ip_address {
             port["fixed_ips"] = json!([{ "ip_address": ip }]);
         }
         let one: PortEnvelope = self

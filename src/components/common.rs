@@ -3,19 +3,38 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use nephele_model::{PortStatus, ServerStatus};
 
 use crate::api::explain::{explain, Context};
 use crate::api::ApiError;
 use crate::state::clock::{ago, elapsed, Clock};
 
-/// The CSS class for a status: ok, pending, error or neutral.
+/// The CSS class for a status word: ok, pending, error or neutral. The API's
+/// words come through the model's enums; the others are the portal's own
+/// (`ATTACHED`, `DELETING`, …) or Synnefo's task states.
 pub fn status_class(status: &str) -> &'static str {
-    match status.to_ascii_uppercase().as_str() {
-        "ACTIVE" | "ATTACHED" => "badge ok",
-        "BUILD" | "PENDING" | "CONNECTING" | "DISCONNECTING" | "DELETING" | "ATTACHING"
-        | "DETACHING" | "MOVING" => "badge pending",
-        "ERROR" | "DELETED" | "STUCK" => "badge error",
-        _ => "badge neutral",
+    let word = status.to_ascii_uppercase();
+    let port = PortStatus::from(word.as_str());
+    let server = ServerStatus::from(word.as_str());
+    if port == PortStatus::Active || word == "ATTACHED" {
+        "badge ok"
+    } else if port == PortStatus::Build
+        || matches!(
+            word.as_str(),
+            "PENDING"
+                | "CONNECTING"
+                | "DISCONNECTING"
+                | "DELETING"
+                | "ATTACHING"
+                | "DETACHING"
+                | "MOVING"
+        )
+    {
+        "badge pending"
+    } else if port == PortStatus::Error || server == ServerStatus::Deleted || word == "STUCK" {
+        "badge error"
+    } else {
+        "badge neutral"
     }
 }
 

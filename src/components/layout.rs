@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
-use crate::pages::quotas::QuotaSummary;
+use crate::components::quota_summary::QuotaSummary;
 use crate::state::config::Config;
 use crate::state::session::{SessionContext, SignedOutReason};
 

@@ -137,11 +137,10 @@ pub fn LoginForm(
                 type="password"
                 autocomplete="current-password"
                 spellcheck="false"
-                prop:value=move || token.get()
-                on:input=move |ev| token.set(event_target_value(&ev))
+                bind:value=token
             />
             <label class="checkbox">
-                <input type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                <input type="checkbox" bind:checked=remember />
                 "Remember me on this device"
             </label>
             <p class="hint">"Without it you are signed out when you close this tab."</p>

@@ -4,9 +4,6 @@
 //! per server at a time, as Synnefo allows), waits until they are gone, then
 //! deletes the network, showing each step.
 
-use std::collections::BTreeMap;
-
-use futures::future::join_all;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nephele_model::network::Network;
@@ -16,18 +13,10 @@ use crate::api::explain::Context;
 use crate::api::ApiError;
 use crate::components::common::FaultView;
 use crate::components::dialog::{open_for, Dialog};
+use crate::state::actions::StepState;
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
-
-/// Where one step of the flow stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StepState {
-    Waiting,
-    Running,
-    Done,
-    Failed,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -57,72 +46,6 @@ pub fn blockers(store: &Store, network_id: &str) -> Vec<String> {
 
 fn ports_on(store: &Store, network_id: &str) -> Vec<Port> {
     store.ports.values().into_iter().filter(|p| p.network_id == network_id).collect()
-}
-
-/// Delete ports one per server at a time (Synnefo refuses a second disconnect on
-/// a server while one is in flight), each round waiting until they are gone.
-pub async fn remove_ports(
-    store: Store,
-    ports: Vec<Port>,
-    give_up_ms: f64,
-    mut on_progress: impl FnMut(&str, StepState),
-) -> Result<(), ApiError> {
-    let mut by_server: BTreeMap<String, Vec<Port>> = BTreeMap::new();
-    for p in ports {
-        by_server.entry(p.device_id.clone().unwrap_or_default()).or_default().push(p);
-    }
-    loop {
-        let round: Vec<Port> =
-            by_server.values_mut().filter_map(|v| (!v.is_empty()).then(|| v.remove(0))).collect();
-        if round.is_empty() {
-            return Ok(());
-        }
-        for p in &round {
-            on_progress(&p.id, StepState::Running);
-        }
-        let results = join_all(round.iter().map(|p| store.cloud.delete_port(&p.id))).await;
-        let mut failure = None;
-        for (p, r) in round.iter().zip(results) {
-            match r {
-                Ok(()) => store.mark_deleting(&p.id),
-                Err(e) if e.status() == Some(404) => store.ports.remove(&p.id),
-                Err(e) => {
-                    on_progress(&p.id, StepState::Failed);
-                    failure.get_or_insert(e);
-                }
-            }
-        }
-        wait_gone(store, round.iter().map(|p| p.id.clone()).collect(), give_up_ms).await?;
-        for p in &round {
-            if store.ports.get_untracked(&p.id).is_none() {
-                on_progress(&p.id, StepState::Done);
-            }
-        }
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-}
-
-/// Wait (on the app's poller, no requests of our own) until these ports are gone.
-pub async fn wait_gone(store: Store, ids: Vec<String>, give_up_ms: f64) -> Result<(), ApiError> {
-    let started = js_sys::Date::now();
-    loop {
-        let remaining: Vec<&String> = ids
-            .iter()
-            .filter(|id| {
-                store.ports.get_untracked(id).is_some()
-                    && store.deleting.with_untracked(|d| d.contains_key(*id))
-            })
-            .collect();
-        if remaining.is_empty() {
-            return Ok(());
-        }
-        if js_sys::Date::now() - started > give_up_ms {
-            return Err(ApiError::Timeout { path: format!("/ports/{}", remaining[0]) });
-        }
-        gloo_timers::future::TimeoutFuture::new(200).await;
-    }
 }
 
 #[component]
@@ -203,19 +126,13 @@ pub fn DeleteNetworkDialog(
                 }
             })
         };
-        let give_up = config.current().poll.give_up_ms as f64;
+        let give_up = config.current().poll.give_up_ms;
         spawn_local(async move {
-            let outcome = async {
-                remove_ports(store, ports, give_up, set_state).await?;
-                set_state("network", StepState::Running);
-                store.cloud.delete_network(&network.id).await
-            }
-            .await;
+            let outcome =
+                store.disconnect_all_and_delete(&network.id, ports, give_up, set_state).await;
             running.set(false);
             match outcome {
                 Ok(()) => {
-                    set_state("network", StepState::Done);
-                    store.networks.remove(&network.id);
                     announcer.announce(format!("Network {} deleted.", network.id));
                     let _ = store.load_quotas().await;
                     open.set(false);

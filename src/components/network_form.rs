@@ -5,6 +5,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use nephele_model::ipnet::{v4, v4_str, Cidr4};
+use nephele_model::NetworkKind;
 
 use crate::api::cloud::{NewNetwork, NewSubnet};
 
@@ -30,7 +31,7 @@ pub enum GatewayMode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkFields {
     pub name: String,
-    pub kind: String,
+    pub kind: NetworkKind,
     pub project: String,
     pub with_subnet: bool,
     pub cidr: String,
@@ -145,7 +146,7 @@ pub fn NetworkForm(
         }
         let fields = NetworkFields {
             name: name.get_untracked(),
-            kind: "MAC_FILTERED".into(),
+            kind: NetworkKind::MacFiltered,
             project: project.get_untracked(),
             with_subnet: with_subnet.get_untracked(),
             cidr: cidr.get_untracked(),
@@ -181,12 +182,12 @@ pub fn NetworkForm(
             <div>
                 <label for="net-name">"Name"</label>
                 <input id="net-name" type="text" maxlength="128" autocomplete="off"
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    bind:value=name />
             </div>
             <div>
                 <label for="net-type">"Type"</label>
                 <select id="net-type" disabled aria-describedby="net-type-hint">
-                    <option value="MAC_FILTERED" selected>"MAC_FILTERED"</option>
+                    <option value=NetworkKind::MacFiltered.as_str() selected>{NetworkKind::MacFiltered.as_str()}</option>
                 </select>
                 <p class="hint" id="net-type-hint">"The only type Synnefo lets tenants create."</p>
             </div>
@@ -223,14 +224,13 @@ pub fn NetworkForm(
             <fieldset>
                 <legend>"Subnet"</legend>
                 <label class="checkbox">
-                    <input type="checkbox" prop:checked=move || with_subnet.get()
-                        on:change=move |ev| with_subnet.set(event_target_checked(&ev)) />
+                    <input type="checkbox" bind:checked=with_subnet />
                     "Add an IPv4 subnet (servers get addresses on it)"
                 </label>
                 <Show when=move || with_subnet.get()>
                     <label for="net-cidr">"Subnet (CIDR)"</label>
                     <input id="net-cidr" type="text" inputmode="decimal" autocomplete="off" spellcheck="false"
-                        prop:value=move || cidr.get() on:input=move |ev| cidr.set(event_target_value(&ev)) />
+                        bind:value=cidr />
                     <div role="radiogroup" aria-label="Gateway">
                         {gateway_radio(GatewayMode::Auto, "Gateway: first address")}
                         {gateway_radio(GatewayMode::None, "No gateway")}
@@ -239,11 +239,10 @@ pub fn NetworkForm(
                     <Show when=move || gateway_mode.get() == GatewayMode::Custom>
                         <label for="net-gateway">"Gateway address"</label>
                         <input id="net-gateway" type="text" inputmode="decimal" autocomplete="off"
-                            prop:value=move || gateway.get() on:input=move |ev| gateway.set(event_target_value(&ev)) />
+                            bind:value=gateway />
                     </Show>
                     <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || dhcp.get()
-                            on:change=move |ev| dhcp.set(event_target_checked(&ev)) />
+                        <input type="checkbox" bind:checked=dhcp />
                         "DHCP (hand out addresses automatically)"
                     </label>
                 </Show>
@@ -272,7 +271,7 @@ mod tests {
     fn fields() -> NetworkFields {
         NetworkFields {
             name: "My Private Net".into(),
-            kind: "MAC_FILTERED".into(),
+            kind: NetworkKind::MacFiltered,
             project: "p".into(),
             with_subnet: true,
             cidr: "192.168.10.0/24".into(),

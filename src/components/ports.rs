@@ -3,18 +3,17 @@
 
 use std::collections::HashSet;
 
-use futures::future::join_all;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use nephele_model::network::Network;
 use nephele_model::port::Port;
 use nephele_model::server::Server;
+use nephele_model::ServerStatus;
 
 use crate::api::ApiError;
 use crate::components::common::{CopyButton, FaultView, StatusBadge};
 use crate::components::dialog::{open_for, Dialog};
-use crate::components::network_delete::{remove_ports, StepState};
 use crate::state::clock::Clock;
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
@@ -26,7 +25,7 @@ pub fn shown_status(port: &Port, deleting: bool) -> String {
     if deleting {
         "DELETING".to_owned()
     } else {
-        port.status.clone()
+        port.status.to_string()
     }
 }
 
@@ -48,7 +47,7 @@ pub fn not_connectable(server: &Server, network_id: &str, ports: &[Port]) -> Opt
     {
         return Some("already connected".into());
     }
-    if !matches!(server.status.as_str(), "ACTIVE" | "STOPPED") {
+    if !matches!(server.status, ServerStatus::Active | ServerStatus::Stopped) {
         return Some(format!("server is {}", server.status));
     }
     if !server.task_state.is_empty() {
@@ -78,7 +77,7 @@ pub fn PortRow(
     let id = row.id.clone();
     // This row's own signals: a change to another port does not touch it, and
     // only a pending row follows the clock.
-    let cell = poller.cell(&id, &store);
+    let cell = poller.cell(&id);
     let deleting = RwSignal::from(cell.deleting);
     let since = RwSignal::from(cell.since);
     let stuck = RwSignal::from(cell.stuck);
@@ -191,10 +190,10 @@ pub fn DisconnectDialog(
     let run = move || {
         let ports = target.get_untracked();
         running.set(true);
-        let give_up = config.current().poll.give_up_ms as f64;
+        let give_up = config.current().poll.give_up_ms;
         spawn_local(async move {
             let count = ports.len();
-            let result = remove_ports(store, ports, give_up, |_: &str, _: StepState| {}).await;
+            let result = store.disconnect(ports, give_up, |_, _| {}).await;
             running.set(false);
             match result {
                 Ok(()) => {
@@ -272,16 +271,12 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
         running.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
-            let results =
-                join_all(servers.iter().map(|s| store.cloud.create_port(&network, s, None))).await;
+            let results = store.connect_servers(&network, &servers).await;
             let mut failed = Vec::new();
             let mut made = 0;
             for (server, result) in servers.into_iter().zip(results) {
                 match result {
-                    Ok(port) => {
-                        made += 1;
-                        store.ports.upsert(port);
-                    }
+                    Ok(_) => made += 1,
                     Err(e) => failed.push((server, e)),
                 }
             }

@@ -27,16 +27,14 @@ pub fn NetworkDetail() -> impl IntoView {
         let id = id.get();
         until_view_gone(async move {
             let (net, _, ports, servers, ips) = futures::join!(
-                store.cloud.network(&id),
+                store.load_network(&id),
                 store.load_subnets(),
                 store.load_ports(),
                 store.load_servers(),
                 store.load_floating_ips()
             );
             let _ = store.load_projects().await;
-            let net = net?;
-            store.networks.upsert(net);
-            ports.and(servers).and(ips)
+            net.and(ports).and(servers).and(ips)
         })
     });
     let network = Memo::new(move |_| store.networks.get(&id.get()));
@@ -99,8 +97,8 @@ fn Overview(
         <div class="panel">
             <dl class="facts">
                 <div><dt>"ID"</dt><dd class="mono">{n.id.clone()}<CopyButton text=n.id.clone() label=format!("network id {}", n.id) /></dd></div>
-                <div><dt>"Status"</dt><dd><StatusBadge status=n.status.clone() /></dd></div>
-                <div><dt>"Type"</dt><dd>{n.kind.clone()}</dd></div>
+                <div><dt>"Status"</dt><dd><StatusBadge status=n.status.to_string() /></dd></div>
+                <div><dt>"Type"</dt><dd>{n.kind.to_string()}</dd></div>
                 <div><dt>"Access"</dt><dd>{if n.public { "Public" } else { "Private" }}</dd></div>
                 <div><dt>"Project"</dt><dd>{project}</dd></div>
                 <div><dt>"Floating-IP pool"</dt><dd>{if n.floating_ip_pool { "Yes" } else { "No" }}</dd></div>
@@ -120,12 +118,11 @@ fn RenameNetwork(network: Network) -> impl IntoView {
     let id = network.id.clone();
     let rename = Action::new_local(move |name: &String| {
         let (id, name) = (id.clone(), name.clone());
-        async move { store.cloud.rename_network(&id, &name).await }
+        async move { store.rename_network(&id, &name).await }
     });
     Effect::new(move |_| match rename.value().get() {
         Some(Ok(n)) => {
             announcer.announce(format!("Network renamed to “{}”.", n.name));
-            store.networks.upsert(n);
             editing.set(false);
             error.set(None);
         }
@@ -158,7 +155,7 @@ fn RenameNetwork(network: Network) -> impl IntoView {
                     on:keydown=move |ev| if ev.key() == "Escape" { editing.set(false); }>
                     <label for="rename" class="visually-hidden">"New name"</label>
                     <input id="rename" type="text" maxlength="128" autofocus
-                        prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
+                        bind:value=draft />
                     <button type="submit" class="button primary" disabled=move || rename.pending().get() || draft.with(|d| d.trim().is_empty())>
                         {move || if rename.pending().get() { "Saving…" } else { "Save" }}
                     </button>

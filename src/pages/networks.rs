@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::query_signal_with_options;
 use leptos_router::NavigateOptions;
 use nephele_model::network::Network;
+use nephele_model::{PortStatus, Resource};
 
 use crate::api::cloud::NewNetwork;
 use crate::api::explain::Context;
@@ -53,6 +54,20 @@ impl SortKey {
     }
 }
 
+/// For the `?sort=` query parameter ([`query_signal`]); unknown values sort by name.
+impl std::str::FromStr for SortKey {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<SortKey, Self::Err> {
+        Ok(SortKey::parse(s))
+    }
+}
+
+impl std::fmt::Display for SortKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Filter by a case-insensitive match on name, id, type or CIDR, then sort.
 pub fn arrange(
     mut nets: Vec<(Network, Vec<String>)>,
@@ -65,7 +80,7 @@ pub fn arrange(
         nets.retain(|(n, cidrs)| {
             n.name.to_lowercase().contains(&q)
                 || n.id == q
-                || n.kind.to_lowercase().contains(&q)
+                || n.kind.as_str().to_lowercase().contains(&q)
                 || cidrs.iter().any(|c| c.contains(&q))
                 || (q == "public" && n.public)
                 || (q == "private" && !n.public)
@@ -104,7 +119,7 @@ pub fn project_choices(store: &Store, session: &SessionContext) -> Vec<ProjectCh
             let available = quotas
                 .as_ref()
                 .and_then(|q| q.get(&id))
-                .and_then(|r| r.get("cyclades.network.private"))
+                .and_then(|r| r.get(Resource::PrivateNetwork.as_str()))
                 .map(|e| e.available());
             let name = if id == user {
                 "Personal (system project)".to_owned()
@@ -121,8 +136,12 @@ pub fn Networks() -> impl IntoView {
     let store = expect_context::<Store>();
     let session = expect_context::<SessionContext>();
     let announcer = expect_context::<Announcer>();
-    let query = use_query_map();
-    let navigate = use_navigate();
+    // Filter and sort live in the URL (`?q=…&sort=status&dir=desc`): shareable,
+    // and kept on reload and back. Typing replaces the entry instead of adding one.
+    let in_place = || NavigateOptions { replace: true, scroll: false, ..Default::default() };
+    let (q_param, set_q) = query_signal_with_options::<String>("q", in_place());
+    let (sort_param, set_sort) = query_signal_with_options::<SortKey>("sort", in_place());
+    let (dir_param, set_dir) = query_signal_with_options::<String>("dir", in_place());
 
     let load = LocalResource::new(move || {
         until_view_gone(async move {
@@ -140,26 +159,13 @@ pub fn Networks() -> impl IntoView {
     });
     let refreshing = Signal::derive(move || load.get().is_none());
 
-    let q = move || query.read().get("q").unwrap_or_default();
-    let sort = move || SortKey::parse(&query.read().get("sort").unwrap_or_default());
-    let descending = move || query.read().get("dir").as_deref() == Some("desc");
+    let q = move || q_param.get().unwrap_or_default();
+    let sort = move || sort_param.get().unwrap_or(SortKey::Name);
+    let descending = move || dir_param.get().as_deref() == Some("desc");
     let set_query = Callback::new(move |(q, sort, desc): (String, SortKey, bool)| {
-        let mut parts = Vec::new();
-        if !q.is_empty() {
-            parts.push(format!("q={}", js_sys::encode_uri_component(&q)));
-        }
-        if sort != SortKey::Name {
-            parts.push(format!("sort={}", sort.as_str()));
-        }
-        if desc {
-            parts.push("dir=desc".to_owned());
-        }
-        let url = if parts.is_empty() {
-            "/networks".to_owned()
-        } else {
-            format!("/networks?{}", parts.join("&"))
-        };
-        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        set_q.set(Some(q).filter(|q| !q.is_empty()));
+        set_sort.set(Some(sort).filter(|s| *s != SortKey::Name));
+        set_dir.set(desc.then(|| "desc".to_owned()));
     });
 
     let cidrs_of = move |n: &Network| -> Vec<String> {
@@ -184,13 +190,12 @@ pub fn Networks() -> impl IntoView {
     let creating = RwSignal::new(false);
     let create = Action::new_local(move |new: &NewNetwork| {
         let new = new.clone();
-        async move { store.cloud.create_network(&new).await }
+        async move { store.create_network(&new).await }
     });
     let create_error = RwSignal::new(None::<ApiError>);
     Effect::new(move |_| match create.value().get() {
         Some(Ok(network)) => {
             announcer.announce(format!("Network “{}” created.", network.name));
-            store.networks.upsert(network);
             creating.set(false);
             create_error.set(None);
             spawn_local(async move {
@@ -205,7 +210,7 @@ pub fn Networks() -> impl IntoView {
         store.quotas.with(|q| {
             q.as_ref()
                 .and_then(|q| q.get(project.as_deref()?))
-                .and_then(|r| r.get("cyclades.network.private"))
+                .and_then(|r| r.get(Resource::PrivateNetwork.as_str()))
                 .map(|e| e.limit)
         })
     };
@@ -320,10 +325,10 @@ fn connections_by_network(store: Store) -> Memo<HashMap<String, String>> {
         for p in store.ports.values() {
             if let Some(device) = &p.device_id {
                 let name = store.server_label(device);
-                let label = if p.status == "ACTIVE" {
+                let label = if p.status == PortStatus::Active {
                     name
                 } else {
-                    format!("{name} ({})", p.status.to_lowercase())
+                    format!("{name} ({})", p.status.as_str().to_lowercase())
                 };
                 by_network.entry(p.network_id.clone()).or_default().push(label);
             }
@@ -367,8 +372,8 @@ fn NetworkRow(
         <tr>
             <th scope="row"><A href=href>{name}</A></th>
             <td class="mono">{id.clone()}<CopyButton text=id.clone() label=format!("network id {id}") /></td>
-            <td>{move || net.with(|n| n.kind.clone())}</td>
-            <td><StatusBadge status=Signal::derive(move || net.with(|n| n.status.clone())) /></td>
+            <td>{move || net.with(|n| n.kind.to_string())}</td>
+            <td><StatusBadge status=Signal::derive(move || net.with(|n| n.status.to_string())) /></td>
             <td>{move || if net.with(|n| n.public) { "Public" } else { "Private" }}</td>
             <td class="mono">{subnets}</td>
             <td>{servers}</td>
@@ -392,15 +397,16 @@ fn NetworkRow(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nephele_model::{NetworkKind, NetworkStatus};
 
-    fn net(id: &str, name: &str, status: &str, public: bool) -> (Network, Vec<String>) {
+    fn net(id: &str, name: &str, status: NetworkStatus, public: bool) -> (Network, Vec<String>) {
         (
             Network {
                 id: id.into(),
                 name: name.into(),
-                status: status.into(),
+                status,
                 public,
-                kind: "MAC_FILTERED".into(),
+                kind: NetworkKind::MacFiltered,
                 ..Network::default()
             },
             vec![],
@@ -410,9 +416,9 @@ mod tests {
     #[test]
     fn filters_and_sorts() {
         let nets = vec![
-            net("1", "public_network", "ACTIVE", true),
-            net("10", "b-lan", "ACTIVE", false),
-            net("2", "A-lan", "ERROR", false),
+            net("1", "public_network", NetworkStatus::Active, true),
+            net("10", "b-lan", NetworkStatus::Active, false),
+            net("2", "A-lan", NetworkStatus::Error, false),
         ];
         assert_eq!(arrange(nets.clone(), "", SortKey::Name, false), ["2", "10", "1"]);
         assert_eq!(arrange(nets.clone(), "", SortKey::Id, false), ["1", "2", "10"]);

@@ -6,19 +6,12 @@ use leptos::prelude::*;
 use nephele_model::ipnet::v4;
 use nephele_model::port::Port;
 
+use crate::api::cloud::NewPort;
 use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, FaultView, Freshness};
 use crate::components::ports::{DisconnectDialog, PortRow};
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
-
-/// What a new port is made of, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewPort {
-    pub network_id: String,
-    pub server_id: String,
-    pub ip_address: Option<String>,
-}
 
 pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, String> {
     if network_id.is_empty() {
@@ -33,7 +26,7 @@ pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, 
     }
     Ok(NewPort {
         network_id: network_id.to_owned(),
-        server_id: server_id.to_owned(),
+        device_id: server_id.to_owned(),
         ip_address: Some(ip.to_owned()).filter(|s| !s.is_empty()),
     })
 }
@@ -107,14 +100,11 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let create = Action::new_local(move |p: &NewPort| {
         let p = p.clone();
-        async move {
-            store.cloud.create_port(&p.network_id, &p.server_id, p.ip_address.as_deref()).await
-        }
+        async move { store.create_port(&p).await }
     });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(port)) => {
             announcer.announce(format!("Port {} created: {}.", port.id, port.status));
-            store.ports.upsert(port);
             on_close.run(());
         }
         Some(Err(e)) => error.set(Some(e)),
@@ -156,7 +146,7 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
             <div>
                 <label for="port-ip">"Fixed IP address (optional)"</label>
                 <input id="port-ip" type="text" inputmode="decimal" autocomplete="off"
-                    prop:value=move || ip.get() on:input=move |ev| ip.set(event_target_value(&ev)) />
+                    bind:value=ip />
                 <p class="hint">"On the public network this must be one of your floating IPs."</p>
             </div>
             <Show when=move || problem.get().is_some()>

@@ -6,24 +6,25 @@ use leptos::prelude::*;
 use crate::api::until_view_gone;
 use nephele_model::quota::QuotaEntry;
 use nephele_model::usage::{self, Level};
+use nephele_model::Resource;
 
 use crate::components::common::{errors_view, Freshness};
 use crate::state::session::SessionContext;
 use crate::state::store::Store;
 
 /// Resources in the order people think of them; others follow by name.
-const ORDER: [&str; 7] = [
-    "cyclades.vm",
-    "cyclades.cpu",
-    "cyclades.ram",
-    "cyclades.disk",
-    "cyclades.floating_ip",
-    "cyclades.network.private",
-    "pithos.diskspace",
+const ORDER: [Resource; 7] = [
+    Resource::Vm,
+    Resource::Cpu,
+    Resource::Ram,
+    Resource::Disk,
+    Resource::FloatingIp,
+    Resource::PrivateNetwork,
+    Resource::PithosDiskspace,
 ];
 
 pub fn rank(resource: &str) -> (usize, &str) {
-    (ORDER.iter().position(|r| *r == resource).unwrap_or(ORDER.len()), resource)
+    (ORDER.iter().position(|r| r.as_str() == resource).unwrap_or(ORDER.len()), resource)
 }
 
 /// "2 of 3 used" in the resource's unit, plus the state in words.
@@ -138,40 +139,6 @@ fn ProjectQuotas(project: String) -> impl IntoView {
                 </table>
             </div>
         </section>
-    }
-}
-
-/// The compact summary in the header: the resources this portal consumes, for
-/// the default project.
-#[component]
-pub fn QuotaSummary() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let session = expect_context::<SessionContext>();
-    leptos::task::spawn_local(async move {
-        if store.quotas.get_untracked().is_none() {
-            let _ = store.load_quotas().await;
-        }
-    });
-    let item = move |resource: &'static str, short: &'static str| {
-        move || {
-            let project = session.get().and_then(|s| s.default_project)?;
-            let e = store.quotas.with(|q| q.as_ref()?.get(&project)?.get(resource).copied())?;
-            let level = usage::level(&e).class();
-            Some(view! {
-                <li class=format!("summary-item {level}")>
-                    {short}" "<strong>{format!("{}/{}", e.usage + e.pending, usage::effective_limit(&e))}</strong>
-                </li>
-            })
-        }
-    };
-    view! {
-        <a href="/quotas" class="quota-summary" title="Your quotas in the default project">
-            <span class="visually-hidden">"Quotas: "</span>
-            <ul>
-                {item("cyclades.floating_ip", "IPs")}
-                {item("cyclades.network.private", "Networks")}
-            </ul>
-        </a>
     }
 }
 

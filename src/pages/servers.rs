@@ -8,6 +8,7 @@ use crate::api::until_view_gone;
 use leptos_router::components::A;
 use nephele_model::port::Port;
 use nephele_model::server::Server;
+use nephele_model::PortStatus;
 
 use crate::components::common::{errors_view, Freshness, StatusBadge};
 use crate::state::store::{Row, Store};
@@ -77,8 +78,13 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
     let server = row.signal();
     let id = row.id.clone();
     let status = Signal::derive(move || {
-        server
-            .with(|s| if s.task_state.is_empty() { s.status.clone() } else { s.task_state.clone() })
+        server.with(|s| {
+            if s.task_state.is_empty() {
+                s.status.to_string()
+            } else {
+                s.task_state.clone()
+            }
+        })
     });
     // Connections from the port list, so ports still in BUILD show too.
     let connections = move || {
@@ -90,7 +96,7 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
             .map(|p| {
                 let net = store.network_name(&p.network_id);
                 let addrs = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect::<Vec<_>>().join(", ");
-                let pending = (p.status != "ACTIVE").then(|| format!(" ({})", p.status.to_lowercase()));
+                let pending = (p.status != PortStatus::Active).then(|| format!(" ({})", p.status.as_str().to_lowercase()));
                 view! {
                     <li>
                         <A href=format!("/networks/{}", p.network_id)>{net}</A>

@@ -12,9 +12,10 @@ pub struct Clock {
 impl Clock {
     pub fn start() -> Clock {
         let now = RwSignal::new(js_sys::Date::now());
-        let timer = Interval::new(1000, move || now.set(js_sys::Date::now()));
-        // The clock lives as long as the page.
-        timer.forget();
+        let timer =
+            StoredValue::new_local(Some(Interval::new(1000, move || now.set(js_sys::Date::now()))));
+        // Dropping the interval cancels it: the clock goes with the app that made it.
+        on_cleanup(move || drop(timer.try_update_value(Option::take)));
         Clock { now }
     }
 

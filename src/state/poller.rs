@@ -2,19 +2,20 @@
 //! is watched with at most one request per tick: `GET /ports/<id>` when one is
 //! pending, the port list when several are. It stops when nothing is pending,
 //! pauses while the tab is hidden, and gives up on a port after the configured
-//! time (the row then offers to keep waiting).
+//! time (the row then offers to keep waiting). What is pending is kept by the
+//! store (`state::pending`); the poller only asks and reports.
 
 use std::collections::{HashMap, HashSet};
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nephele_model::port::Port;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+
+use nephele_model::PortStatus;
 
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
+use crate::state::pending::{PendingPorts, PortCell};
 use crate::state::store::Store;
 
 /// What one tick asks the cloud for.
@@ -66,32 +67,11 @@ pub fn plan(
     Plan { request, newly_stuck }
 }
 
-/// Is this port waiting for the cloud?
-pub fn is_pending(port: &Port, deleting: &HashMap<String, f64>) -> bool {
-    port.status == "BUILD" || deleting.contains_key(&port.id)
-}
-
-/// One port's pending state, as its row reads it. Each row subscribes to its own
-/// cell only: with thousands of rows, a change to one port must not wake the
-/// others (and nothing but a pending row reads the clock).
-#[derive(Clone)]
-pub struct PortCell {
-    /// When the port was first seen pending; `None` when it is not pending.
-    pub since: ArcRwSignal<Option<f64>>,
-    /// Pending for longer than the give-up time.
-    pub stuck: ArcRwSignal<bool>,
-    /// The user deleted it and it still exists.
-    pub deleting: ArcRwSignal<bool>,
-}
-
-/// How a pending port is doing, for its row.
+/// The app's poller: one timer, running only while some port is watched and the
+/// tab is visible.
 #[derive(Clone, Copy)]
 pub struct Poller {
-    /// When each pending port was first seen pending (ms since the epoch).
-    since: RwSignal<HashMap<String, f64>>,
-    stuck: RwSignal<HashSet<String>>,
-    visible: RwSignal<bool>,
-    cells: StoredValue<HashMap<String, PortCell>>,
+    pending: PendingPorts,
 }
 
 impl Poller {
@@ -99,80 +79,14 @@ impl Poller {
     pub fn start(store: Store) -> Poller {
         let config = expect_context::<Config>();
         let announcer = expect_context::<Announcer>();
-        let poller = Poller {
-            since: RwSignal::new(HashMap::new()),
-            stuck: RwSignal::new(HashSet::new()),
-            visible: RwSignal::new(document_visible()),
-            cells: StoredValue::new(HashMap::new()),
-        };
-        watch_visibility(poller.visible);
-
-        // Keep `since` in step with what is pending.
-        Effect::new(move |_| {
-            let deleting = store.deleting.get();
-            // Read in place: with thousands of ports, cloning them all on every
-            // change would dominate the cost of one status update.
-            let pending: Vec<String> = store
-                .ports
-                .ids_where(|p| is_pending(p, &deleting))
-                .into_iter()
-                .chain(deleting.keys().cloned())
-                .collect();
-            // Notify only when the pending set really changed: most port updates
-            // (a MAC filled in, a list refresh) leave it as it was.
-            let now = js_sys::Date::now();
-            let next: HashMap<String, f64> = poller.since.with_untracked(|since| {
-                pending
-                    .into_iter()
-                    .map(|id| (id.clone(), since.get(&id).copied().unwrap_or(now)))
-                    .collect()
-            });
-            if poller.since.with_untracked(|since| since != &next) {
-                poller.since.set(next);
-            }
-            let stale = poller.stuck.with_untracked(|stuck| {
-                stuck.iter().any(|id| poller.since.with_untracked(|s| !s.contains_key(id)))
-            });
-            if stale {
-                poller.stuck.update(|stuck| {
-                    stuck.retain(|id| poller.since.with_untracked(|s| s.contains_key(id)))
-                });
-            }
-        });
-
-        // Push changes into the rows' cells, setting only those that changed.
-        Effect::new(move |_| {
-            let deleting = store.deleting.get();
-            poller.since.with(|since| {
-                poller.stuck.with(|stuck| {
-                    poller.cells.with_value(|cells| {
-                        for (id, cell) in cells {
-                            let s = since.get(id).copied();
-                            if cell.since.get_untracked() != s {
-                                cell.since.set(s);
-                            }
-                            let k = stuck.contains(id);
-                            if cell.stuck.get_untracked() != k {
-                                cell.stuck.set(k);
-                            }
-                            let d = deleting.contains_key(id);
-                            if cell.deleting.get_untracked() != d {
-                                cell.deleting.set(d);
-                            }
-                        }
-                    })
-                })
-            });
-        });
-
-        let anything_to_poll = Memo::new(move |_| {
-            let stuck = poller.stuck.get();
-            poller.since.with(|s| s.keys().any(|id| !stuck.contains(id)))
-        });
+        let visible = RwSignal::new(document_visible());
+        watch_visibility(visible);
         let timer = StoredValue::new_local(None::<Interval>);
         let in_flight = StoredValue::new_local(false);
+        // The one effect: start or stop the timer. What is pending is kept by the
+        // store, port by port, as rows change (`state::pending`).
         Effect::new(move |_| {
-            let run = anything_to_poll.get() && poller.visible.get();
+            let run = store.pending.anything_watched() && visible.get();
             let interval_ms = config.current().poll.interval_ms;
             timer.set_value(None);
             if run {
@@ -182,63 +96,39 @@ impl Poller {
                     }
                     in_flight.set_value(true);
                     spawn_local(async move {
-                        poll_once(
-                            store,
-                            poller,
-                            announcer,
-                            config.current().poll.give_up_ms as f64,
-                        )
-                        .await;
+                        let give_up = f64::from(config.current().poll.give_up_ms);
+                        poll_once(store, announcer, visible.get_untracked(), give_up).await;
                         in_flight.set_value(false);
                     });
                 };
                 timer.set_value(Some(Interval::new(interval_ms, tick)));
             }
         });
-        poller
+        on_cleanup(move || timer.set_value(None));
+        Poller { pending: store.pending }
     }
 
     /// The signals a port's row reads (made on first use).
-    pub fn cell(&self, port_id: &str, store: &Store) -> PortCell {
-        if let Some(cell) = self.cells.with_value(|c| c.get(port_id).cloned()) {
-            return cell;
-        }
-        let cell = PortCell {
-            since: ArcRwSignal::new(self.since.with_untracked(|s| s.get(port_id).copied())),
-            stuck: ArcRwSignal::new(self.stuck.with_untracked(|s| s.contains(port_id))),
-            deleting: ArcRwSignal::new(store.deleting.with_untracked(|d| d.contains_key(port_id))),
-        };
-        self.cells.update_value(|c| {
-            c.insert(port_id.to_owned(), cell.clone());
-        });
-        cell
+    pub fn cell(&self, port_id: &str) -> PortCell {
+        self.pending.cell(port_id)
     }
 
     /// The user wants to keep waiting for a port given up on.
     pub fn keep_waiting(&self, port_id: &str) {
-        let now = js_sys::Date::now();
-        self.since.update(|s| {
-            s.insert(port_id.to_owned(), now);
-        });
-        self.stuck.update(|s| {
-            s.remove(port_id);
-        });
+        self.pending.keep_waiting(port_id);
     }
 }
 
-async fn poll_once(store: Store, poller: Poller, announcer: Announcer, give_up_ms: f64) {
-    let pending: Vec<(String, f64)> =
-        poller.since.with_untracked(|s| s.iter().map(|(k, v)| (k.clone(), *v)).collect());
-    let stuck = poller.stuck.get_untracked();
-    let plan =
-        plan(&pending, &stuck, poller.visible.get_untracked(), js_sys::Date::now(), give_up_ms);
+async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms: f64) {
+    let watched = store.pending.watched_since();
+    let plan = plan(&watched, &HashSet::new(), visible, js_sys::Date::now(), give_up_ms);
     if !plan.newly_stuck.is_empty() {
         for id in &plan.newly_stuck {
             announcer.announce(format!("Port {id} is taking longer than expected."));
         }
-        poller.stuck.update(|s| s.extend(plan.newly_stuck.iter().cloned()));
+        store.pending.give_up(&plan.newly_stuck);
     }
-    let before: HashMap<String, String> = pending
+    let before: HashMap<String, PortStatus> = watched
         .iter()
         .filter_map(|(id, _)| store.ports.get_untracked(id).map(|p| (id.clone(), p.status)))
         .collect();
@@ -246,14 +136,11 @@ async fn poll_once(store: Store, poller: Poller, announcer: Announcer, give_up_m
         Request::Nothing => return,
         Request::One(id) => match store.cloud.port(id).await {
             Ok(port) => {
-                store.ports.upsert(port);
+                store.upsert_port(port);
                 Ok(())
             }
             Err(e) if e.status() == Some(404) => {
-                store.ports.remove(id);
-                store.deleting.update(|d| {
-                    d.remove(id);
-                });
+                store.remove_port(id);
                 Ok(())
             }
             Err(e) => Err(e),
@@ -290,13 +177,11 @@ fn document_visible() -> bool {
         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
+/// `visibilitychange` is fired at the document and bubbles to the window.
 fn watch_visibility(visible: RwSignal<bool>) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let on_change = Closure::<dyn Fn()>::new(move || visible.set(document_visible()));
-    let _ = document
-        .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
-    // The poller lives as long as the page.
-    on_change.forget();
+    let handle =
+        window_event_listener_untyped("visibilitychange", move |_| visible.set(document_visible()));
+    on_cleanup(move || handle.remove());
 }
 
 #[cfg(test)]
@@ -337,19 +222,5 @@ mod tests {
         assert_eq!(next.request, Request::One("12".into()));
         let all = plan(&pending(&[("11", 0.0)]), &stuck, true, 200_000.0, 120_000.0);
         assert_eq!(all.request, Request::Nothing);
-    }
-
-    #[test]
-    fn pending_means_build_or_deleting() {
-        let port = |id: &str, status: &str| Port {
-            id: id.into(),
-            status: status.into(),
-            ..Port::default()
-        };
-        let deleting: HashMap<String, f64> = [("12".to_owned(), 0.0)].into();
-        assert!(is_pending(&port("11", "BUILD"), &deleting));
-        assert!(is_pending(&port("12", "ACTIVE"), &deleting));
-        assert!(!is_pending(&port("13", "ACTIVE"), &deleting));
-        assert!(!is_pending(&port("14", "DOWN"), &deleting));
     }
 }

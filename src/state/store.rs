@@ -15,6 +15,7 @@ use nephele_model::subnet::Subnet;
 
 use crate::api::cloud::Cloud;
 use crate::api::ApiError;
+use crate::state::pending::PendingPorts;
 
 /// Objects with an id.
 pub trait Keyed {
@@ -102,6 +103,12 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
     /// touched, changed rows update their own signal, and membership changes only
     /// when ids come or go.
     pub fn replace_all(&self, items: Vec<T>) {
+        self.replace_all_with(items, |_, _| {});
+    }
+
+    /// [`Collection::replace_all`], telling `changed` about each row that was
+    /// added or changed (`Some`) or removed (`None`), and about no other.
+    pub fn replace_all_with(&self, items: Vec<T>, mut changed: impl FnMut(&str, Option<&T>)) {
         let mut by_id: HashMap<String, ArcRwSignal<T>> = self
             .rows
             .with_untracked(|rows| rows.iter().map(|r| (r.id.clone(), r.value.clone())).collect());
@@ -114,13 +121,20 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
             let value = match by_id.remove(&id) {
                 Some(signal) => {
                     if signal.with_untracked(|old| old != &item) {
+                        changed(&id, Some(&item));
                         signal.set(item);
                     }
                     signal
                 }
-                None => ArcRwSignal::new(item),
+                None => {
+                    changed(&id, Some(&item));
+                    ArcRwSignal::new(item)
+                }
             };
             next.push(Row { id, value });
+        }
+        for id in by_id.keys() {
+            changed(id, None);
         }
         if !same_members {
             self.rows.set(next);
@@ -187,8 +201,8 @@ pub struct Store {
     pub floating_ips: Collection<FloatingIp>,
     pub quotas: RwSignal<Option<Quotas>>,
     pub projects: RwSignal<Vec<Project>>,
-    /// Ports the user asked to delete that still exist, with when it was asked.
-    pub deleting: RwSignal<HashMap<String, f64>>,
+    /// Which ports are waiting for the cloud (BUILD, or being deleted).
+    pub pending: PendingPorts,
 }
 
 impl Store {
@@ -202,7 +216,7 @@ impl Store {
             floating_ips: Collection::new(),
             quotas: RwSignal::new(None),
             projects: RwSignal::new(Vec::new()),
-            deleting: RwSignal::new(HashMap::new()),
+            pending: PendingPorts::new(),
         }
     }
 
@@ -216,12 +230,19 @@ impl Store {
         self.floating_ips.clear();
         self.quotas.set(None);
         self.projects.set(Vec::new());
-        self.deleting.set(HashMap::new());
+        self.pending.clear();
     }
 
     pub async fn load_networks(&self) -> Result<(), ApiError> {
         let list = self.cloud.networks().await?;
         self.networks.replace_all(list);
+        Ok(())
+    }
+
+    /// Load one network (a deep link may name one that no list has shown yet).
+    pub async fn load_network(&self, id: &str) -> Result<(), ApiError> {
+        let network = self.cloud.network(id).await?;
+        self.networks.upsert(network);
         Ok(())
     }
 
@@ -237,15 +258,23 @@ impl Store {
         Ok(())
     }
 
-    /// A full port list: ports we were deleting that are gone are forgotten.
+    /// A full port list: the rows that changed (only those) update what is pending.
     pub fn apply_ports(&self, list: Vec<Port>) {
-        let gone: Vec<String> = self.deleting.with_untracked(|d| {
-            d.keys().filter(|id| !list.iter().any(|p| &&p.id == id)).cloned().collect()
-        });
-        if !gone.is_empty() {
-            self.deleting.update(|d| d.retain(|id, _| !gone.contains(id)));
-        }
-        self.ports.replace_all(list);
+        let pending = self.pending;
+        self.ports.replace_all_with(list, |id, port| pending.observe(id, port));
+    }
+
+    /// One port, new or changed (a write's answer, or the poller's).
+    pub fn upsert_port(&self, port: Port) {
+        let id = port.id.clone();
+        self.pending.observe(&id, Some(&port));
+        self.ports.upsert(port);
+    }
+
+    /// A port that is gone.
+    pub fn remove_port(&self, id: &str) {
+        self.ports.remove(id);
+        self.pending.observe(id, None);
     }
 
     pub async fn load_servers(&self) -> Result<(), ApiError> {
@@ -308,12 +337,11 @@ impl Store {
 
     /// Mark a port as being deleted: the poller watches it until it is gone.
     pub fn mark_deleting(&self, port_id: &str) {
-        self.deleting.update(|d| {
-            d.insert(port_id.to_owned(), js_sys::Date::now());
-        });
+        self.pending.mark_deleting(port_id);
     }
 
+    /// Is the user's deletion of this port still in progress? (Tracked.)
     pub fn is_deleting(&self, port_id: &str) -> bool {
-        self.deleting.with(|d| d.contains_key(port_id))
+        self.pending.is_deleting(port_id)
     }
 }

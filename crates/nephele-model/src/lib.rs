@@ -14,7 +14,9 @@ pub mod network;
 pub mod port;
 pub mod quota;
 pub mod server;
+pub mod status;
 pub mod subnet;
 
 pub use fault::{Fault, FaultKind};
+pub use status::{NetworkKind, NetworkStatus, PortStatus, Resource, ServerStatus};
 pub mod usage;

@@ -56,10 +56,10 @@ pub struct Network {
     pub project_id: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub shared_to_project: bool,
-    #[serde(rename = "type", default, deserialize_with = "null_default")]
-    pub kind: String,
-    #[serde(default, deserialize_with = "null_default")]
-    pub status: String,
+    #[serde(rename = "type", default)]
+    pub kind: crate::NetworkKind,
+    #[serde(default)]
+    pub status: crate::NetworkStatus,
     #[serde(default, deserialize_with = "null_default")]
     pub public: bool,
     #[serde(default, deserialize_with = "null_default")]

@@ -44,8 +44,8 @@ pub struct Port {
     #[serde(default, deserialize_with = "opt_id_default")]
     pub network_id: String,
     /// `BUILD`, `ACTIVE`, `DOWN` or `ERROR`.
-    #[serde(default, deserialize_with = "null_default")]
-    pub status: String,
+    #[serde(default)]
+    pub status: crate::PortStatus,
     #[serde(default)]
     pub mac_address: Option<String>,
     #[serde(default, deserialize_with = "null_default")]

@@ -71,8 +71,8 @@ pub struct Server {
     pub name: String,
     #[serde(default, deserialize_with = "null_default")]
     pub links: Vec<Link>,
-    #[serde(default, deserialize_with = "null_default")]
-    pub status: String,
+    #[serde(default)]
+    pub status: crate::ServerStatus,
     /// `""`, `CONNECTING`, `DISCONNECTING`, `BUILDING`, …
     #[serde(rename = "SNF:task_state", default, deserialize_with = "null_default")]
     pub task_state: String,
@@ -134,7 +134,7 @@ pub struct Server {
 impl Server {
     /// A valid target for "connect" (spec §6).
     pub fn connectable(&self) -> bool {
-        matches!(self.status.as_str(), "ACTIVE" | "STOPPED")
+        matches!(self.status, crate::ServerStatus::Active | crate::ServerStatus::Stopped)
             && self.task_state.is_empty()
             && !self.suspended
             && !self.deleted

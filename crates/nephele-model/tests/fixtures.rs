@@ -37,7 +37,7 @@ fn neutron_network_list() {
       "subnets": ["08eae331-0402-425a-923c-34f7cfe39c1b"], "tenant_id": "9bacb3c5d39d41a79512987f338cf177",
       "project_id": "9bacb3c5d39d41a79512987f338cf177", "mtu": 1500, "tags": ["tag1"], "revision_number": 3}]}"#).unwrap();
     let n = &l.networks[0];
-    assert!(n.router_external && n.kind.is_empty());
+    assert!(n.router_external && n.kind == nephele_model::NetworkKind::default());
     assert_eq!(n.subnets, ["08eae331-0402-425a-923c-34f7cfe39c1b"]);
     assert_eq!(n.project(), Some("9bacb3c5d39d41a79512987f338cf177"));
     let only_project: NetworkList =

@@ -1,0 +1,212 @@
+//! The floating-IP dialog: attach a free IP to a server, move an attached one to
+//! another server (detach, wait, attach: never lost), or release one (detaching
+//! it first). The steps run in the store (`state/actions.rs`); this shows them.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use nephele_model::floating_ip::FloatingIp;
+use nephele_model::quota::QuotaEntry;
+use nephele_model::{usage, Resource};
+
+use crate::api::explain::Context;
+use crate::api::ApiError;
+use crate::components::common::FaultView;
+use crate::components::dialog::{open_for, Dialog};
+use crate::components::ports::not_connectable;
+use crate::state::config::Config;
+use crate::state::notify::Announcer;
+use crate::state::store::Store;
+
+/// The floating-IP holding of a project, if the cloud reported it.
+pub fn fip_quota(store: &Store, project: &str) -> Option<QuotaEntry> {
+    store.quotas.with(|q| q.as_ref()?.get(project)?.get(Resource::FloatingIp.as_str()).copied())
+}
+
+/// "Floating IPs: 2 of 3 used → 3 of 3 after this".
+pub fn cost_line(e: &QuotaEntry) -> String {
+    let (after, limit) = usage::after(e, 1);
+    format!(
+        "Floating IPs: {} of {} used → {} of {} after this",
+        e.usage + e.pending,
+        usage::effective_limit(e),
+        after,
+        limit
+    )
+}
+
+/// What the user is doing with one IP right now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Attach(FloatingIp),
+    Move(FloatingIp),
+    Release(FloatingIp),
+}
+
+#[component]
+pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let config = expect_context::<Config>();
+    let announcer = expect_context::<Announcer>();
+    let open = RwSignal::new(false);
+    let running = RwSignal::new(false);
+    let target = RwSignal::new(String::new());
+    let progress = RwSignal::new(Vec::<String>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    open_for(
+        open,
+        running,
+        move || op.with(Option::is_some),
+        move || {
+            target.set(String::new());
+            progress.set(Vec::new());
+            error.set(None);
+        },
+        move || op.set(None),
+    );
+    let ip = move || {
+        op.with(|o| match o {
+            Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
+            None => None,
+        })
+    };
+    let address = move || ip().map(|i| i.floating_ip_address).unwrap_or_default();
+    let attached = move || ip().is_some_and(|i| i.port_id.is_some());
+    let title = Signal::derive(move || match op.get() {
+        Some(Op::Attach(i)) => format!("Attach {}", i.floating_ip_address),
+        Some(Op::Move(i)) => format!("Move {} to another server", i.floating_ip_address),
+        Some(Op::Release(i)) if i.port_id.is_some() => {
+            format!("Detach and release {}", i.floating_ip_address)
+        }
+        Some(Op::Release(i)) => format!("Release {}", i.floating_ip_address),
+        None => String::new(),
+    });
+    let confirm = Signal::derive(move || match op.get() {
+        Some(Op::Attach(_)) => "Attach".to_owned(),
+        Some(Op::Move(_)) => "Move".to_owned(),
+        Some(Op::Release(i)) if i.port_id.is_some() => "Detach and release".to_owned(),
+        Some(Op::Release(_)) => "Release".to_owned(),
+        None => String::new(),
+    });
+    let needs_server = move || matches!(op.get(), Some(Op::Attach(_) | Op::Move(_)));
+    let servers = move || {
+        let current = ip().and_then(|i| i.instance_id);
+        let ports = store.ports.values();
+        // A server may hold several floating IPs, so only its state matters here.
+        store
+            .servers
+            .values()
+            .into_iter()
+            .filter(|s| Some(&s.id) != current.as_ref())
+            .map(|s| {
+                let reason = not_connectable(&s, "", &ports);
+                (s, reason)
+            })
+            .collect::<Vec<_>>()
+    };
+    let step = move |text: String| progress.update(|p| p.push(text));
+
+    let run = move || {
+        let Some(o) = op.get_untracked() else { return };
+        let server = target.get_untracked();
+        let give_up = config.current().poll.give_up_ms;
+        running.set(true);
+        error.set(None);
+        progress.set(Vec::new());
+        spawn_local(async move {
+            let result: Result<String, ApiError> = async {
+                match o {
+                    Op::Attach(ip) => {
+                        store.attach_floating_ip(&ip, &server).await?;
+                        Ok(format!(
+                            "{} is attaching to {}.",
+                            ip.floating_ip_address,
+                            store.server_label(&server)
+                        ))
+                    }
+                    Op::Move(ip) => {
+                        moving.set(Some(ip.id.clone()));
+                        let moved = store.move_floating_ip(&ip, &server, give_up, step).await;
+                        moving.set(None);
+                        moved?;
+                        Ok(format!(
+                            "{} moved to {}.",
+                            ip.floating_ip_address,
+                            store.server_label(&server)
+                        ))
+                    }
+                    Op::Release(ip) => {
+                        store.release_floating_ip(&ip, give_up, step).await?;
+                        Ok(format!("{} released.", ip.floating_ip_address))
+                    }
+                }
+            }
+            .await;
+            moving.set(None);
+            running.set(false);
+            let _ = futures::join!(store.load_floating_ips(), store.load_quotas());
+            match result {
+                Ok(message) => {
+                    announcer.announce(message);
+                    open.set(false);
+                }
+                Err(e) => {
+                    announcer.announce(format!("Failed: {e}"));
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let fip_limit = move || {
+        let project = ip().map(|i| i.tenant_id).unwrap_or_default();
+        fip_quota(&store, &project).map(|q| usage::effective_limit(&q))
+    };
+
+    view! {
+        <Dialog open=open title=title confirm=confirm danger=false
+            disabled=Signal::derive(move || running.get() || (needs_server() && target.with(String::is_empty)))
+            on_confirm=Callback::new(move |_| run())>
+            <Show when=needs_server fallback=move || view! {
+                <p>{move || if attached() {
+                    format!("{} is attached: it will be detached first, then released. Released addresses go back to the pool and may be given to someone else.", address())
+                } else {
+                    format!("{} goes back to the pool and may be given to someone else.", address())
+                }}</p>
+            }>
+                <label for="ip-server">"Server"</label>
+                <select id="ip-server" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"Choose a server"</option>
+                    {move || servers().into_iter().map(|(s, reason)| {
+                        let label = match &reason { Some(r) => format!("{} ({}) — {r}", s.name, s.id), None => format!("{} ({})", s.name, s.id) };
+                        view! { <option value=s.id.clone() disabled=reason.is_some()>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
+                    <p class="hint">"The address is detached from its server, then attached to the new one. If attaching fails it stays reserved and detached: never lost."</p>
+                </Show>
+            </Show>
+            <Show when=move || !progress.with(Vec::is_empty)>
+                <ol class="steps" aria-label="Progress">
+                    {move || progress.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ol>
+            </Show>
+            {move || error.get().map(|e| view! { <FaultView error=e context=Context { floating_ip_limit: fip_limit(), ..Context::default() } /> })}
+        </Dialog>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_cost_line() {
+        let q = QuotaEntry {
+            usage: 2,
+            limit: 3,
+            project_usage: 2,
+            project_limit: 3,
+            ..QuotaEntry::default()
+        };
+        assert_eq!(cost_line(&q), "Floating IPs: 2 of 3 used → 3 of 3 after this");
+    }
+}

@@ -1,0 +1,184 @@
+//! Which ports are waiting for the cloud, one entry per port, kept by the store.
+//!
+//! A port is pending while it is in BUILD, or after the user asked to delete it
+//! and until it is gone. The store tells [`PendingPorts::observe`] about every
+//! port row it adds, changes or removes (and only those), so the pending state is
+//! updated incrementally from the rows that changed: no effect re-reads the whole
+//! port list. Each port's [`PortCell`] is what its table row reads, so a change to
+//! one port wakes one row; the poller reads [`PendingPorts::watched`].
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+use nephele_model::port::Port;
+
+/// One port's pending state, as its row reads it.
+#[derive(Clone)]
+pub struct PortCell {
+    /// When the port was first seen pending; `None` when it is not pending.
+    pub since: ArcRwSignal<Option<f64>>,
+    /// Pending for longer than the give-up time.
+    pub stuck: ArcRwSignal<bool>,
+    /// The user deleted it and it still exists.
+    pub deleting: ArcRwSignal<bool>,
+}
+
+impl PortCell {
+    fn new() -> PortCell {
+        PortCell {
+            since: ArcRwSignal::new(None),
+            stuck: ArcRwSignal::new(false),
+            deleting: ArcRwSignal::new(false),
+        }
+    }
+}
+
+/// Set a signal only when the value really changes (a set always notifies).
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: &ArcRwSignal<T>, value: T) {
+    if signal.with_untracked(|v| v != &value) {
+        signal.set(value);
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct PendingPorts {
+    cells: StoredValue<HashMap<String, PortCell>>,
+    /// Pending ports not given up on: what the poller asks the cloud about.
+    watched: RwSignal<HashSet<String>>,
+}
+
+impl Default for PendingPorts {
+    fn default() -> Self {
+        PendingPorts::new()
+    }
+}
+
+impl PendingPorts {
+    pub fn new() -> PendingPorts {
+        PendingPorts {
+            cells: StoredValue::new(HashMap::new()),
+            watched: RwSignal::new(HashSet::new()),
+        }
+    }
+
+    /// The cell of a port (made on first use).
+    pub fn cell(&self, id: &str) -> PortCell {
+        if let Some(cell) = self.cells.with_value(|c| c.get(id).cloned()) {
+            return cell;
+        }
+        let cell = PortCell::new();
+        self.cells.update_value(|c| {
+            c.insert(id.to_owned(), cell.clone());
+        });
+        cell
+    }
+
+    /// A port row was added or changed (`Some`), or is gone (`None`).
+    pub fn observe(&self, id: &str, port: Option<&Port>) {
+        let Some(port) = port else {
+            if let Some(cell) = self.cells.with_value(|c| c.get(id).cloned()) {
+                set_if_changed(&cell.deleting, false);
+                set_if_changed(&cell.stuck, false);
+                set_if_changed(&cell.since, None);
+            }
+            self.unwatch(id);
+            return;
+        };
+        let build = port.status.is_build();
+        let known = self.cells.with_value(|c| c.get(id).cloned());
+        // Most rows are neither pending nor shown: they need no cell at all.
+        if !build && known.is_none() {
+            return;
+        }
+        let cell = known.unwrap_or_else(|| self.cell(id));
+        let pending = build || cell.deleting.get_untracked();
+        self.settle(id, &cell, pending);
+    }
+
+    /// The user asked to delete this port: it is pending until it is gone.
+    pub fn mark_deleting(&self, id: &str) {
+        let cell = self.cell(id);
+        set_if_changed(&cell.deleting, true);
+        self.settle(id, &cell, true);
+    }
+
+    /// Is the user's deletion of this port still in progress? (Tracked.)
+    pub fn is_deleting(&self, id: &str) -> bool {
+        self.cells.with_value(|c| c.get(id).cloned()).is_some_and(|cell| cell.deleting.get())
+    }
+
+    /// The ports to ask about, each with when it was first seen pending.
+    pub fn watched_since(&self) -> Vec<(String, f64)> {
+        self.watched.with_untracked(|w| {
+            w.iter()
+                .filter_map(|id| {
+                    let since = self.cells.with_value(|c| c.get(id)?.since.get_untracked())?;
+                    Some((id.clone(), since))
+                })
+                .collect()
+        })
+    }
+
+    /// Is any port waiting and not given up on? (Tracked: the poller's timer.)
+    pub fn anything_watched(&self) -> bool {
+        self.watched.with(|w| !w.is_empty())
+    }
+
+    /// These ports have been pending too long: stop asking, let the row say so.
+    pub fn give_up(&self, ids: &[String]) {
+        for id in ids {
+            set_if_changed(&self.cell(id).stuck, true);
+            self.unwatch(id);
+        }
+    }
+
+    /// The user wants to keep waiting for a port given up on.
+    pub fn keep_waiting(&self, id: &str) {
+        let cell = self.cell(id);
+        set_if_changed(&cell.stuck, false);
+        set_if_changed(&cell.since, Some(js_sys::Date::now()));
+        self.watch(id);
+    }
+
+    /// Forget everything (the session ended).
+    pub fn clear(&self) {
+        let cells = self.cells.with_value(|c| c.values().cloned().collect::<Vec<_>>());
+        for cell in cells {
+            set_if_changed(&cell.deleting, false);
+            set_if_changed(&cell.stuck, false);
+            set_if_changed(&cell.since, None);
+        }
+        self.watched.set(HashSet::new());
+    }
+
+    fn settle(&self, id: &str, cell: &PortCell, pending: bool) {
+        if pending {
+            if cell.since.get_untracked().is_none() {
+                cell.since.set(Some(js_sys::Date::now()));
+            }
+            if !cell.stuck.get_untracked() {
+                self.watch(id);
+            }
+        } else {
+            set_if_changed(&cell.since, None);
+            set_if_changed(&cell.stuck, false);
+            self.unwatch(id);
+        }
+    }
+
+    fn watch(&self, id: &str) {
+        if !self.watched.with_untracked(|w| w.contains(id)) {
+            self.watched.update(|w| {
+                w.insert(id.to_owned());
+            });
+        }
+    }
+
+    fn unwatch(&self, id: &str) {
+        if self.watched.with_untracked(|w| w.contains(id)) {
+            self.watched.update(|w| {
+                w.remove(id);
+            });
+        }
+    }
+}

@@ -587,6 +587,20 @@ impl Page {
 }
 
 impl Page {
+    /// Make this tab's stored token one the cloud no longer accepts (as if it had
+    /// been revoked) and reload: the next call gets a 401.
+    pub async fn revoke_token_and_reload(&self) {
+        self.client
+            .execute(
+                "const s = JSON.parse(sessionStorage.getItem('nephele.session')); s.token = 'revoked-token';\
+                 sessionStorage.setItem('nephele.session', JSON.stringify(s));",
+                vec![],
+            )
+            .await
+            .expect("revoke the token");
+        self.client.refresh().await.expect("reload");
+    }
+
     /// Open `path` without a session, sign in from the login page it redirects
     /// to, and wait until the portal has brought the user back to `path`.
     pub async fn sign_in_at(&self, path: &str) {

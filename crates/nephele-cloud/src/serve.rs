@@ -61,8 +61,14 @@ async fn refuse_declared_over_limit(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
-            .into_response();
+        let mut refused =
+            ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
+                .into_response();
+        // The reason phrase Synnefo's Django sends, which kamaki prints.
+        refused
+            .extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(b"REQUEST ENTITY TOO LARGE"));
+        return refused;
     }
     next.run(req).await
 }

@@ -502,18 +502,18 @@ async fn bad_upstream_urls_are_refused_at_start() {
 #[tokio::test]
 async fn portal_and_security_headers_in_gateway_mode() {
     let up = upstream().await;
-    let dir = TempDir::new("gw-dist");
+    let dir = temp_dir("gw-dist");
     std::fs::write(
-        dir.path("index.html"),
+        dir.path().join("index.html"),
         "<!doctype html><script type=\"module\">boot()</script>",
     )
     .expect("index");
-    std::fs::write(dir.path("config.json"), r#"{"identity_url": "/identity/v2.0"}"#)
+    std::fs::write(dir.path().join("config.json"), r#"{"identity_url": "/identity/v2.0"}"#)
         .expect("config");
     let gw = nephele_cloud::start(Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(format!("{}/identity/v2.0", up.url)),
-        dist: Some(dir.0.clone()),
+        dist: Some(dir.path().to_path_buf()),
         ..Default::default()
     })
     .await

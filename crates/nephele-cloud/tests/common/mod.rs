@@ -33,36 +33,11 @@ pub async fn start_demo() -> Running {
     nephele_cloud::start(options(demo_seed(), 150)).await.expect("server starts")
 }
 
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
+pub use tempfile::TempDir;
 
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!(
-            "nephele-test-{tag}-{}-{:x}",
-            std::process::id(),
-            rand_u64()
-        ));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rand_u64() -> u64 {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    h.finish()
+/// A temporary directory (removed on drop) named after the test, for databases and seeds.
+pub fn temp_dir(tag: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("nephele-test-{tag}-")).tempdir().expect("temp dir")
 }
 
 /// A client of one cloud with one token.
@@ -238,11 +213,11 @@ pub fn ids(list: &Value) -> Vec<String> {
 
 /// Start a cloud on a seed given as text (written to a temp dir that lives as long as the guard).
 pub async fn start_seed_text(tag: &str, seed: &str, delay_ms: u64) -> (Running, TempDir) {
-    let dir = TempDir::new(tag);
-    let path = dir.path("seed.toml");
+    let dir = temp_dir(tag);
+    let path = dir.path().join("seed.toml");
     std::fs::write(&path, seed).expect("write seed");
     let mut o = options(path, delay_ms);
-    o.db = Some(dir.path("cloud.db"));
+    o.db = Some(dir.path().join("cloud.db"));
     let running = nephele_cloud::start(o).await.expect("server starts");
     (running, dir)
 }

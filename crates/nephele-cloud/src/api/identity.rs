@@ -79,7 +79,7 @@ async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Res
         return Err(ApiError::bad_request("Malformed request: missing credentials"));
     };
     let (uuid, name, projects) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let (uuid, name) = db::user_by_token(tx, &token)?
                 .ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
             if username.is_some_and(|u| u != uuid) {

@@ -77,6 +77,47 @@ fn security_groups_attr(obj: &Map<String, Value>) -> ApiResult<()> {
     }
 }
 
+// ---------------------------------------------------------------- identity
+
+/// `POST /tokens` `{"auth": {"token": {"id"}} | {"passwordCredentials": {"username",
+/// "password"}}, "tenantName"?}`: the password is the token, the username the UUID.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub token: String,
+    /// The UUID the token must belong to (password credentials only).
+    pub username: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl TokenRequest {
+    pub fn parse(body: &Value) -> ApiResult<TokenRequest> {
+        let missing = || bad("Malformed request: missing credentials");
+        let auth = body.get("auth").and_then(Value::as_object).ok_or_else(missing)?;
+        let tenant = match auth.get("tenantName") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(_) => return Err(bad("Not conforming tenantName")),
+        };
+        let (token, username) = if let Some(t) = auth.get("token") {
+            let id = t
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("Malformed request: missing token"))?;
+            (id.to_owned(), None)
+        } else if let Some(p) = auth.get("passwordCredentials") {
+            let user = p.get("username").and_then(Value::as_str);
+            let pass = p.get("password").and_then(Value::as_str);
+            match (user, pass) {
+                (Some(u), Some(p)) => (p.to_owned(), Some(u.to_owned())),
+                _ => return Err(missing()),
+            }
+        } else {
+            return Err(missing());
+        };
+        Ok(TokenRequest { token, username, tenant })
+    }
+}
+
 // ---------------------------------------------------------------- networks
 
 /// `POST /networks` `{"network": {"name", "type", "shared_to_project", "project"}}`.

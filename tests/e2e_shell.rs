@@ -115,6 +115,7 @@ async fn hostile_next_and_sign_out_in_every_tab() {
 
             // Two tabs of a remembered session: signing out in one signs out both.
             page.goto("/login?next=%2Fnetworks").await;
+            page.wait_text("form label", "Remember me").await;
             page.check_label_containing("form", "Remember me").await;
             page.sign_in().await;
             page.wait_text("main", "public_network").await;

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use nephele_model::ServerStatus;
 use serde::Deserialize;
 
 use crate::ipnet::{v4, Cidr4};
@@ -104,7 +105,7 @@ pub struct SeedServer {
 }
 
 fn active() -> String {
-    "ACTIVE".into()
+    ServerStatus::Active.as_str().into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -257,7 +258,13 @@ impl Seed {
                     ));
                 }
             }
-            if !["ACTIVE", "STOPPED", "BUILD", "ERROR"].contains(&s.status.as_str()) {
+            let known = [
+                ServerStatus::Active,
+                ServerStatus::Stopped,
+                ServerStatus::Build,
+                ServerStatus::Error,
+            ];
+            if !known.contains(&ServerStatus::from(s.status.as_str())) {
                 return Err(format!(
                     "{at}: status {:?} must be ACTIVE, STOPPED, BUILD or ERROR",
                     s.status

@@ -25,13 +25,25 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    /// Run `f` in one database transaction on the blocking pool.
-    pub async fn tx<T: Send + 'static>(
+    /// Run `f` in one write transaction (the one writer) on the blocking pool.
+    /// Every check-then-act of a request belongs in one such call.
+    pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Transaction) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.transaction(f))
+            .await
+            .map_err(|e| ApiError::Internal(format!("request task failed: {e}")))?
+    }
+
+    /// Run `f` in one read transaction on a pooled reader: it never waits for a write.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.read(f))
             .await
             .map_err(|e| ApiError::Internal(format!("request task failed: {e}")))?
     }

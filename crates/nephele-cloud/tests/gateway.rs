@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -87,7 +87,7 @@ async fn upstream() -> Upstream {
 }
 
 async fn gateway_to(identity_url: &str, timeout: Duration) -> Running {
-    log_capture();
+    capture_logs("nephele_cloud::gateway=info");
     nephele_cloud::start(Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(identity_url.to_owned()),
@@ -96,43 +96,6 @@ async fn gateway_to(identity_url: &str, timeout: Duration) -> Running {
     })
     .await
     .expect("gateway starts")
-}
-
-/// Every log line of this test binary, to check that no token is ever logged.
-fn log_lines() -> Vec<String> {
-    String::from_utf8_lossy(&LOG.get().expect("capture installed").lock().expect("log"))
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn log_capture() {
-    LOG.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = Sink(buf.clone());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("nephele_cloud::gateway=info")
-            .with_ansi(false)
-            .without_time()
-            .with_writer(move || sink.clone())
-            .try_init();
-        buf
-    });
 }
 
 /// Send raw bytes (paths no URL library would leave alone) and return the status and body.
@@ -502,18 +465,18 @@ async fn bad_upstream_urls_are_refused_at_start() {
 #[tokio::test]
 async fn portal_and_security_headers_in_gateway_mode() {
     let up = upstream().await;
-    let dir = TempDir::new("gw-dist");
+    let dir = temp_dir("gw-dist");
     std::fs::write(
-        dir.path("index.html"),
+        dir.path().join("index.html"),
         "<!doctype html><script type=\"module\">boot()</script>",
     )
     .expect("index");
-    std::fs::write(dir.path("config.json"), r#"{"identity_url": "/identity/v2.0"}"#)
+    std::fs::write(dir.path().join("config.json"), r#"{"identity_url": "/identity/v2.0"}"#)
         .expect("config");
     let gw = nephele_cloud::start(Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(format!("{}/identity/v2.0", up.url)),
-        dist: Some(dir.0.clone()),
+        dist: Some(dir.path().to_path_buf()),
         ..Default::default()
     })
     .await
@@ -547,7 +510,7 @@ async fn portal_and_security_headers_in_gateway_mode() {
 #[tokio::test]
 async fn public_origin_fixes_the_catalog_behind_a_cdn() {
     let up = upstream().await;
-    log_capture();
+    capture_logs("nephele_cloud::gateway=info");
     let gw = nephele_cloud::start(Options {
         listen: "127.0.0.1:0".parse().expect("addr"),
         upstream: Some(format!("{}/identity/v2.0", up.url)),

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::*;
@@ -20,7 +19,7 @@ const SHORT: Timeouts = Timeouts { header: Duration::from_secs(1), body: Duratio
 const HANG: Duration = Duration::from_secs(15);
 
 async fn start_short() -> Running {
-    log_capture();
+    capture_logs("nephele_cloud=trace,axum=trace,tower_http=trace,hyper=trace");
     let mut o = options(demo_seed(), 100);
     o.timeouts = SHORT;
     nephele_cloud::start(o).await.expect("server starts")
@@ -286,41 +285,4 @@ async fn no_log_line_holds_a_token() {
         let leaks: Vec<&String> = lines.iter().filter(|l| l.contains(token.as_str())).collect();
         assert!(leaks.is_empty(), "token {token} in the log: {leaks:#?}");
     }
-}
-
-static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Capture every log line the server side writes, at every level.
-fn log_capture() {
-    LOG.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = Sink(buf.clone());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("nephele_cloud=trace,axum=trace,tower_http=trace,hyper=trace")
-            .with_ansi(false)
-            .without_time()
-            .with_writer(move || sink.clone())
-            .try_init();
-        buf
-    });
-}
-
-fn log_lines() -> Vec<String> {
-    String::from_utf8_lossy(&LOG.get().expect("capture installed").lock().expect("log"))
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }

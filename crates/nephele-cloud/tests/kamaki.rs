@@ -23,8 +23,8 @@ impl Kamaki {
     async fn run(&self, args: &[&str]) -> Out {
         let child = tokio::process::Command::new(&self.bin)
             .args(args)
-            .env("HOME", &self.home.0)
-            .env("KAMAKI_CONFIG", self.home.path("kamakirc"))
+            .env("HOME", self.home.path())
+            .env("KAMAKI_CONFIG", self.home.path().join("kamakirc"))
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true)
             .output();
@@ -70,7 +70,7 @@ async fn kamaki_follows_the_network_guide() {
     };
     let cloud = nephele_cloud::start(options(demo_seed(), 300)).await.expect("start");
     let api = Api::new(&cloud, DEMO_TOKEN);
-    let k = Kamaki { bin, home: TempDir::new("kamaki") };
+    let k = Kamaki { bin, home: temp_dir("kamaki") };
     k.ok(&["config", "set", "cloud.local.url", &format!("{}/identity/v2.0", cloud.url())]).await;
     k.ok(&["config", "set", "cloud.local.token", DEMO_TOKEN]).await;
     k.ok(&["config", "set", "default_cloud", "local"]).await;

@@ -9,8 +9,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn state_and_pending_build_survive_a_restart() {
-    let dir = TempDir::new("restart");
-    let db = dir.path("cloud.db");
+    let dir = temp_dir("restart");
+    let db = dir.path().join("cloud.db");
 
     // First life: a build delay so long that the port is surely still BUILD at shutdown.
     let mut o = options(demo_seed(), 600_000);
@@ -85,8 +85,8 @@ async fn state_and_pending_build_survive_a_restart() {
 
 #[tokio::test]
 async fn a_deleted_attached_port_still_disappears_after_a_restart() {
-    let dir = TempDir::new("restart2");
-    let db = dir.path("cloud.db");
+    let dir = temp_dir("restart2");
+    let db = dir.path().join("cloud.db");
     let mut o = options(demo_seed(), 20);
     o.db = Some(db.clone());
     let first = nephele_cloud::start(o).await.expect("start");

@@ -866,8 +866,8 @@ async fn rule_10_quotas_keyed_by_project_six_integers_bytes() {
 #[tokio::test]
 async fn rule_11_task_state_while_in_flight_attachments_only_active() {
     // A long delay makes the in-flight states observable without racing.
-    let dir = TempDir::new("rule11");
-    let db = dir.path("c.db");
+    let dir = temp_dir("rule11");
+    let db = dir.path().join("c.db");
     let mut o = options(demo_seed(), 20);
     o.db = Some(db.clone());
     let fast = nephele_cloud::start(o).await.expect("start");
@@ -985,10 +985,10 @@ async fn tenants_are_isolated_except_public_networks() {
 
 #[tokio::test]
 async fn http_conventions_headers_405_unknown_paths_cors_metrics() {
-    let dir = TempDir::new("conv");
+    let dir = temp_dir("conv");
     let mut o = options(demo_seed(), 150);
     o.allow_origins = vec!["http://127.0.0.1:8081".into()];
-    o.db = Some(dir.path("c.db"));
+    o.db = Some(dir.path().join("c.db"));
     let cloud = nephele_cloud::start(o).await.expect("start");
     let api = Api::new(&cloud, DEMO_TOKEN);
     let r = api.get(&format!("{NET}/networks")).await;

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 
 async fn start_error(tag: &str, seed: &str) -> String {
-    let dir = TempDir::new(tag);
-    let path = dir.path("seed.toml");
+    let dir = temp_dir(tag);
+    let path = dir.path().join("seed.toml");
     std::fs::write(&path, seed).expect("write");
     match nephele_cloud::start(options(path, 100)).await {
         Ok(running) => {

@@ -6,8 +6,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
+use super::requests::UserCatalogsQuery;
 use super::{json_body, route, Body, Ctx, IdPath};
-use crate::db;
+use crate::db::{identity, quotas};
 use crate::error::{json_response, ApiResult};
 use crate::state::Shared;
 
@@ -28,21 +29,17 @@ async fn user_catalogs(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let v = st
-        .tx(move |tx| {
-            ctx.auth_astakos(tx)?;
-            let body = json_body(&headers, body)?;
-            db::user_catalogs(tx, &body)
-        })
-        .await?;
+    ctx.astakos_caller(&st).await?;
+    let query = UserCatalogsQuery::parse(&json_body(&headers, body)?)?;
+    let v = st.read(move |tx| identity::user_catalogs(tx, &query)).await?;
     Ok(json_response(StatusCode::OK, &v))
 }
 
 async fn quotas(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let q = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth_astakos(tx)?;
-            db::quotas(tx, &c)
+            quotas::quotas(tx, &c)
         })
         .await?;
     Ok(json_response(StatusCode::OK, &q))
@@ -50,14 +47,14 @@ async fn quotas(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
 
 /// No token needed.
 async fn resources() -> Response {
-    json_response(StatusCode::OK, &db::resources())
+    json_response(StatusCode::OK, &quotas::resources())
 }
 
 async fn projects(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let p = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth_astakos(tx)?;
-            db::projects(tx, &c)
+            quotas::projects(tx, &c)
         })
         .await?;
     Ok(json_response(StatusCode::OK, &p))
@@ -65,9 +62,9 @@ async fn projects(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
 
 async fn project(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let p = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth_astakos(tx)?;
-            db::project(tx, &c, &id)
+            quotas::project(tx, &c, &id)
         })
         .await?;
     Ok(json_response(StatusCode::OK, &p))

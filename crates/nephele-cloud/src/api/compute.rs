@@ -6,8 +6,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{list_response, route, wrapped, Ctx, IdPath};
-use crate::db::{self, path_id};
+use super::{list_response, path_id, route, wrapped, Ctx, IdPath};
+use crate::db::servers;
 use crate::error::ApiResult;
 use crate::state::Shared;
 
@@ -23,10 +23,10 @@ pub fn routes(r: Router<Shared>) -> Router<Shared> {
 
 async fn list_servers(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let (items, since) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
             let since = ctx.changes_since()?;
-            Ok((db::list_servers(tx, &c, since)?, since))
+            Ok((servers::list(tx, &c, since)?, since))
         })
         .await?;
     list_response("servers", items, since)
@@ -34,10 +34,10 @@ async fn list_servers(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response>
 
 async fn list_servers_detail(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let (items, since) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
             let since = ctx.changes_since()?;
-            Ok((db::list_servers_detail(tx, &c, since)?, since))
+            Ok((servers::list_detail(tx, &c, since)?, since))
         })
         .await?;
     list_response("servers", items, since)
@@ -49,9 +49,9 @@ async fn show_server(
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let s = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_server(tx, &c, path_id(&id, "Invalid server ID.")?)
+            servers::get(tx, &c, path_id(&id, "Invalid server ID.")?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "server", s))
@@ -60,9 +60,9 @@ async fn show_server(
 /// `GET /servers/<id>/ips` (kamaki `server info --nics`): the server's addresses.
 async fn server_ips(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let s = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_server(tx, &c, path_id(&id, "Invalid server ID.")?)
+            servers::get(tx, &c, path_id(&id, "Invalid server ID.")?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "addresses", s.addresses))

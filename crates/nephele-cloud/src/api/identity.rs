@@ -11,6 +11,7 @@ use nephele_model::identity::{
 };
 use serde_json::Value;
 
+use super::requests::TokenRequest;
 use super::{route, Body, Ctx};
 use crate::db;
 use crate::error::{json_response, ApiError, ApiResult};
@@ -53,34 +54,11 @@ async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Res
     }
     let body: Value = serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::bad_request("Could not decode request body as JSON"))?;
-    let auth = body
-        .get("auth")
-        .and_then(Value::as_object)
-        .ok_or_else(|| ApiError::bad_request("Malformed request: missing credentials"))?;
-    let tenant = match auth.get("tenantName") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) => Some(t.clone()),
-        Some(_) => return Err(ApiError::bad_request("Not conforming tenantName")),
-    };
-    let (token, username) = if let Some(t) = auth.get("token") {
-        let id = t
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::bad_request("Malformed request: missing token"))?;
-        (id.to_owned(), None)
-    } else if let Some(p) = auth.get("passwordCredentials") {
-        let user = p.get("username").and_then(Value::as_str);
-        let pass = p.get("password").and_then(Value::as_str);
-        match (user, pass) {
-            (Some(u), Some(p)) => (p.to_owned(), Some(u.to_owned())),
-            _ => return Err(ApiError::bad_request("Malformed request: missing credentials")),
-        }
-    } else {
-        return Err(ApiError::bad_request("Malformed request: missing credentials"));
-    };
+    let TokenRequest { token, username, tenant } = TokenRequest::parse(&body)?;
+    let id = token.clone();
     let (uuid, name, projects) = st
-        .tx(move |tx| {
-            let (uuid, name) = db::user_by_token(tx, &token)?
+        .read(move |tx| {
+            let (uuid, name) = db::user_by_token(tx, &id)?
                 .ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
             if username.is_some_and(|u| u != uuid) {
                 return Err(ApiError::unauthorized("Invalid credentials"));
@@ -92,13 +70,6 @@ async fn tokens(State(st): State<Shared>, ctx: Ctx, body: Body) -> ApiResult<Res
             Ok((uuid, name, projects))
         })
         .await?;
-    let token = auth
-        .get("token")
-        .and_then(|t| t.get("id"))
-        .or_else(|| auth.get("passwordCredentials").and_then(|p| p.get("password")))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
     let expires = db::iso(db::now_us() + 30 * 86_400 * 1_000_000);
     let access = Access {
         token: Some(TokenInfo {

@@ -6,6 +6,7 @@ pub mod compute;
 pub mod identity;
 pub mod metrics;
 pub mod network;
+pub mod requests;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -176,7 +177,7 @@ async fn token_before_body(State(state): State<Shared>, req: Request, next: Next
         Err(e) => return e.into_response(),
     };
     let checked = state
-        .tx(move |tx| {
+        .read(move |tx| {
             db::authenticate(tx, ctx.token.as_deref(), &ctx.base, astakos)?;
             Ok(())
         })
@@ -256,6 +257,22 @@ impl Ctx {
         db::authenticate(tx, self.token.as_deref(), &self.base, true)
     }
 
+    /// The caller of a Cyclades request that writes, looked up on a reader before
+    /// the write starts (users never change, so the two need no common transaction).
+    pub async fn caller(&self, st: &AppState) -> ApiResult<Caller> {
+        self.caller_of(st, false).await
+    }
+
+    /// [`Ctx::caller`] for the Astakos account API.
+    pub async fn astakos_caller(&self, st: &AppState) -> ApiResult<Caller> {
+        self.caller_of(st, true).await
+    }
+
+    async fn caller_of(&self, st: &AppState, astakos: bool) -> ApiResult<Caller> {
+        let (token, base) = (self.token.clone(), self.base.clone());
+        st.read(move |tx| db::authenticate(tx, token.as_deref(), &base, astakos)).await
+    }
+
     /// The parsed `changes-since` parameter, if given.
     pub fn changes_since(&self) -> ApiResult<Option<i64>> {
         match self.query.iter().find(|(k, _)| k == "changes-since") {
@@ -279,6 +296,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             axum::extract::Path::<String>::from_request_parts(parts, state).await?;
         Ok(IdPath(id))
     }
+}
+
+/// A path id: a positive decimal number, else 400 with `invalid`.
+pub fn path_id(raw: &str, invalid: &str) -> ApiResult<i64> {
+    nephele_model::id::parse_numeric_id(raw).ok_or_else(|| ApiError::bad_request(invalid))
 }
 
 /// `http://<Host>` so the catalog and links work on any port and name.
@@ -335,16 +357,24 @@ pub fn route(
     r.route(path, mr.clone()).route(&format!("{path}/"), mr)
 }
 
+/// `{"<key>": value}`, serialised straight from `value` (no JSON tree in between).
+struct Wrapped<'a, T> {
+    key: &'a str,
+    value: T,
+}
+
+impl<T: serde::Serialize> serde::Serialize for Wrapped<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.key, &self.value)?;
+        map.end()
+    }
+}
+
 /// 200/201 with `{"<key>": value}`.
 pub fn wrapped(status: StatusCode, key: &str, value: impl serde::Serialize) -> Response {
-    let mut map = serde_json::Map::new();
-    match serde_json::to_value(value) {
-        Ok(v) => {
-            map.insert(key.to_owned(), v);
-            crate::error::json_response(status, &map)
-        }
-        Err(e) => ApiError::Internal(format!("serialize: {e}")).into_response(),
-    }
+    crate::error::json_response(status, &Wrapped { key, value })
 }
 
 /// A list answer; with `changes-since` and nothing changed, 304.

@@ -7,8 +7,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use super::{json_body, list_response, no_content, route, wrapped, Body, Ctx, IdPath};
-use crate::db::{self, path_id};
+use super::requests::{
+    FloatingIpCreate, NetworkCreate, PortCreate, PortUpdate, Reassign, Rename, SubnetCreate,
+};
+use super::{json_body, list_response, no_content, path_id, route, wrapped, Body, Ctx, IdPath};
+use crate::db::{floating_ips, networks, ports, subnets};
 use crate::error::{json_response, ApiError, ApiResult};
 use crate::state::Shared;
 
@@ -76,7 +79,7 @@ async fn versions(ctx: Ctx) -> Response {
 
 async fn resources(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let base = ctx.base.clone();
-    st.tx(move |tx| ctx.auth(tx).map(|_| ())).await?;
+    ctx.caller(&st).await?;
     let res: Vec<_> = [
         ("network", "networks"),
         ("subnet", "subnets"),
@@ -96,10 +99,10 @@ async fn resources(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
 
 async fn list_networks(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let (items, since) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
             let since = ctx.changes_since()?;
-            Ok((db::list_networks(tx, &c, since)?, since))
+            Ok((networks::list(tx, &c, since)?, since))
         })
         .await?;
     list_response("networks", items, since)
@@ -111,13 +114,9 @@ async fn create_network(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let n = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let body = json_body(&headers, body)?;
-            db::create_network(tx, &c, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let req = NetworkCreate::parse(&json_body(&headers, body)?)?;
+    let n = st.write(move |tx| networks::create(tx, &c, &req)).await?;
     Ok(wrapped(StatusCode::CREATED, "network", n))
 }
 
@@ -127,9 +126,9 @@ async fn show_network(
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let n = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_network(tx, &c, path_id(&id, "Invalid network ID.")?)
+            networks::get(tx, &c, path_id(&id, "Invalid network ID.")?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "network", n))
@@ -142,14 +141,10 @@ async fn rename_network(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let n = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let id = path_id(&id, "Invalid network ID.")?;
-            let body = json_body(&headers, body)?;
-            db::rename_network(tx, &c, id, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid network ID.")?;
+    let req = Rename::network(&json_body(&headers, body)?)?;
+    let n = st.write(move |tx| networks::rename(tx, &c, id, &req)).await?;
     Ok(wrapped(StatusCode::OK, "network", n))
 }
 
@@ -158,11 +153,9 @@ async fn delete_network(
     ctx: Ctx,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    st.tx(move |tx| {
-        let c = ctx.auth(tx)?;
-        db::delete_network(tx, &c, path_id(&id, "Invalid network ID.")?)
-    })
-    .await?;
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid network ID.")?;
+    st.write(move |tx| networks::delete(tx, &c, id)).await?;
     Ok(no_content())
 }
 
@@ -173,13 +166,11 @@ async fn network_action(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    st.tx(move |tx| {
-        let c = ctx.auth(tx)?;
-        let id = path_id(&id, "Invalid network ID.")?;
-        let body = json_body(&headers, body)?;
-        db::network_action(tx, &c, id, &body)
-    })
-    .await?;
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid network ID.")?;
+    // Checked only once the network is found (see `networks::reassign`).
+    let action = Reassign::parse(&json_body(&headers, body)?);
+    st.write(move |tx| networks::reassign(tx, &c, id, action)).await?;
     Ok(StatusCode::OK.into_response_empty())
 }
 
@@ -187,10 +178,10 @@ async fn network_action(
 
 async fn list_subnets(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let (items, since) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
             let since = ctx.changes_since()?;
-            Ok((db::list_subnets(tx, &c, since)?, since))
+            Ok((subnets::list(tx, &c, since)?, since))
         })
         .await?;
     list_response("subnets", items, since)
@@ -202,13 +193,9 @@ async fn create_subnet(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let s = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let body = json_body(&headers, body)?;
-            db::create_subnet(tx, &c, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let req = SubnetCreate::parse(&json_body(&headers, body)?)?;
+    let s = st.write(move |tx| subnets::create(tx, &c, &req)).await?;
     Ok(wrapped(StatusCode::CREATED, "subnet", s))
 }
 
@@ -218,9 +205,9 @@ async fn show_subnet(
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
     let s = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_subnet(tx, &c, path_id(&id, "Invalid subnet ID.")?)
+            subnets::get(tx, &c, path_id(&id, "Invalid subnet ID.")?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "subnet", s))
@@ -233,19 +220,15 @@ async fn rename_subnet(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let s = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let id = path_id(&id, "Invalid subnet ID.")?;
-            let body = json_body(&headers, body)?;
-            db::rename_subnet(tx, &c, id, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid subnet ID.")?;
+    let req = Rename::subnet(&json_body(&headers, body)?)?;
+    let s = st.write(move |tx| subnets::rename(tx, &c, id, &req)).await?;
     Ok(wrapped(StatusCode::OK, "subnet", s))
 }
 
 async fn delete_subnet(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
-    st.tx(move |tx| ctx.auth(tx).map(|_| ())).await?;
+    ctx.caller(&st).await?;
     Err(ApiError::bad_request("Deletion of a subnet is not supported"))
 }
 
@@ -253,9 +236,9 @@ async fn delete_subnet(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response
 
 async fn list_ports(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let items = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::list_ports(tx, &c)
+            ports::list(tx, &c)
         })
         .await?;
     list_response("ports", items, None)
@@ -267,14 +250,10 @@ async fn create_port(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    let c = ctx.caller(&st).await?;
+    let req = PortCreate::parse(&json_body(&headers, body)?)?;
     let delay = st.delay_us();
-    let p = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let body = json_body(&headers, body)?;
-            db::create_port(tx, &c, &body, delay)
-        })
-        .await?;
+    let p = st.write(move |tx| ports::create(tx, &c, &req, delay)).await?;
     if p.device_id.is_some() {
         st.scheduled();
     }
@@ -283,9 +262,9 @@ async fn create_port(
 
 async fn show_port(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let p = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_port(tx, &c, path_id(&id, "Invalid port ID.")?)
+            ports::get(tx, &c, path_id(&id, "Invalid port ID.")?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "port", p))
@@ -298,14 +277,10 @@ async fn update_port(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let p = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let id = path_id(&id, "Invalid port ID.")?;
-            let body = json_body(&headers, body)?;
-            db::update_port(tx, &c, id, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid port ID.")?;
+    let req = PortUpdate::parse(&json_body(&headers, body)?)?;
+    let p = st.write(move |tx| ports::update(tx, &c, id, &req)).await?;
     Ok(wrapped(StatusCode::OK, "port", p))
 }
 
@@ -314,13 +289,10 @@ async fn delete_port(
     ctx: Ctx,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
+    let c = ctx.caller(&st).await?;
+    let id = path_id(&id, "Invalid port ID.")?;
     let delay = st.delay_us();
-    let scheduled = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            db::delete_port(tx, &c, path_id(&id, "Invalid port ID.")?, delay)
-        })
-        .await?;
+    let scheduled = st.write(move |tx| ports::delete(tx, &c, id, delay)).await?;
     if scheduled {
         st.scheduled();
     }
@@ -331,10 +303,10 @@ async fn delete_port(
 
 async fn list_fips(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
     let (items, since) = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
             let since = ctx.changes_since()?;
-            Ok((db::list_fips(tx, &c, since)?, since))
+            Ok((floating_ips::list(tx, &c, since)?, since))
         })
         .await?;
     list_response("floatingips", items, since)
@@ -346,38 +318,37 @@ async fn create_fip(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let f = st
-        .tx(move |tx| {
-            let c = ctx.auth(tx)?;
-            let body = json_body(&headers, body)?;
-            db::create_fip(tx, &c, &body)
-        })
-        .await?;
+    let c = ctx.caller(&st).await?;
+    let req = FloatingIpCreate::parse(&json_body(&headers, body)?)?;
+    let f = st.write(move |tx| floating_ips::create(tx, &c, &req)).await?;
     // Synnefo answers 200 here, not 201, and kamaki insists on it.
     Ok(wrapped(StatusCode::OK, "floatingip", f))
 }
 
+/// A floating IP id in a path, refused in Cyclades' words.
+fn fip_id(raw: &str) -> ApiResult<i64> {
+    path_id(raw, &format!("Invalid Floating IP ID {raw}"))
+}
+
 async fn show_fip(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
     let f = st
-        .tx(move |tx| {
+        .read(move |tx| {
             let c = ctx.auth(tx)?;
-            db::get_fip(tx, &c, path_id(&id, &format!("Invalid Floating IP ID {id}"))?)
+            floating_ips::get(tx, &c, fip_id(&id)?)
         })
         .await?;
     Ok(wrapped(StatusCode::OK, "floatingip", f))
 }
 
 async fn update_fip(State(st): State<Shared>, ctx: Ctx) -> ApiResult<Response> {
-    st.tx(move |tx| ctx.auth(tx).map(|_| ())).await?;
+    ctx.caller(&st).await?;
     Err(ApiError::not_implemented("Updating a floating IP is not supported."))
 }
 
 async fn delete_fip(State(st): State<Shared>, ctx: Ctx, IdPath(id): IdPath) -> ApiResult<Response> {
-    st.tx(move |tx| {
-        let c = ctx.auth(tx)?;
-        db::delete_fip(tx, &c, path_id(&id, &format!("Invalid Floating IP ID {id}"))?)
-    })
-    .await?;
+    let c = ctx.caller(&st).await?;
+    let id = fip_id(&id)?;
+    st.write(move |tx| floating_ips::delete(tx, &c, id)).await?;
     Ok(no_content())
 }
 
@@ -388,13 +359,11 @@ async fn fip_action(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    st.tx(move |tx| {
-        let c = ctx.auth(tx)?;
-        let id = path_id(&id, &format!("Invalid Floating IP ID {id}"))?;
-        let body = json_body(&headers, body)?;
-        db::fip_action(tx, &c, id, &body)
-    })
-    .await?;
+    let c = ctx.caller(&st).await?;
+    let id = fip_id(&id)?;
+    // Checked only once the address is found (see `floating_ips::reassign`).
+    let action = Reassign::parse(&json_body(&headers, body)?);
+    st.write(move |tx| floating_ips::reassign(tx, &c, id, action)).await?;
     Ok(StatusCode::OK.into_response_empty())
 }
 

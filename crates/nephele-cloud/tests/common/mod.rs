@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use nephele_cloud::{Options, Running};
@@ -33,36 +34,11 @@ pub async fn start_demo() -> Running {
     nephele_cloud::start(options(demo_seed(), 150)).await.expect("server starts")
 }
 
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
+pub use tempfile::TempDir;
 
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!(
-            "nephele-test-{tag}-{}-{:x}",
-            std::process::id(),
-            rand_u64()
-        ));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rand_u64() -> u64 {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    h.finish()
+/// A temporary directory (removed on drop) named after the test, for databases and seeds.
+pub fn temp_dir(tag: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("nephele-test-{tag}-")).tempdir().expect("temp dir")
 }
 
 /// A client of one cloud with one token.
@@ -238,11 +214,11 @@ pub fn ids(list: &Value) -> Vec<String> {
 
 /// Start a cloud on a seed given as text (written to a temp dir that lives as long as the guard).
 pub async fn start_seed_text(tag: &str, seed: &str, delay_ms: u64) -> (Running, TempDir) {
-    let dir = TempDir::new(tag);
-    let path = dir.path("seed.toml");
+    let dir = temp_dir(tag);
+    let path = dir.path().join("seed.toml");
     std::fs::write(&path, seed).expect("write seed");
     let mut o = options(path, delay_ms);
-    o.db = Some(dir.path("cloud.db"));
+    o.db = Some(dir.path().join("cloud.db"));
     let running = nephele_cloud::start(o).await.expect("server starts");
     (running, dir)
 }
@@ -274,4 +250,44 @@ subnet = {{ id = 21, cidr = "192.168.0.0/22", gateway = "192.168.0.1" }}
         ));
     }
     s
+}
+
+static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Capture this test binary's log lines that `filter` selects (an `EnvFilter`
+/// directive), to check what the server writes; the first call decides.
+pub fn capture_logs(filter: &str) {
+    let filter = filter.to_owned();
+    LOG.get_or_init(move || {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = Sink(buf.clone());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .without_time()
+            .with_writer(move || sink.clone())
+            .try_init();
+        buf
+    });
+}
+
+/// Every line captured so far.
+pub fn log_lines() -> Vec<String> {
+    String::from_utf8_lossy(&LOG.get().expect("capture installed").lock().expect("log"))
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }

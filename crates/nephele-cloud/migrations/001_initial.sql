@@ -1,0 +1,29 @@
+CREATE TABLE users (uuid TEXT PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL UNIQUE);
+CREATE TABLE projects (uuid TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '', system INTEGER NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE memberships (project TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (project, user));
+CREATE TABLE capacities (project TEXT NOT NULL, resource TEXT NOT NULL, member INTEGER NOT NULL,
+    total INTEGER NOT NULL, PRIMARY KEY (project, resource));
+CREATE TABLE static_usage (user TEXT NOT NULL, project TEXT NOT NULL, resource TEXT NOT NULL,
+    value INTEGER NOT NULL, PRIMARY KEY (user, project, resource));
+CREATE TABLE servers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL,
+    user TEXT NOT NULL, project TEXT NOT NULL, cpu INTEGER NOT NULL, ram INTEGER NOT NULL,
+    disk INTEGER NOT NULL, image TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE networks (id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, user TEXT,
+    project TEXT, public INTEGER NOT NULL, fip_pool INTEGER NOT NULL, status TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0, instantiated INTEGER NOT NULL DEFAULT 0,
+    shared_to_project INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE subnets (id INTEGER PRIMARY KEY, network INTEGER NOT NULL, name TEXT NOT NULL,
+    ip_version INTEGER NOT NULL, cidr TEXT NOT NULL, gateway TEXT, dhcp INTEGER NOT NULL,
+    pools TEXT NOT NULL, dns TEXT NOT NULL, routes TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL);
+CREATE TABLE ports (id INTEGER PRIMARY KEY, network INTEGER NOT NULL, user TEXT NOT NULL,
+    device INTEGER, name TEXT NOT NULL, status TEXT NOT NULL, mac TEXT, ip TEXT, subnet INTEGER,
+    created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE UNIQUE INDEX ports_ip ON ports (network, ip) WHERE ip IS NOT NULL;
+CREATE TABLE floating_ips (id INTEGER PRIMARY KEY, network INTEGER NOT NULL, address TEXT NOT NULL,
+    user TEXT NOT NULL, project TEXT NOT NULL, port INTEGER, created INTEGER NOT NULL,
+    updated INTEGER NOT NULL, UNIQUE (network, address));
+CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, port INTEGER NOT NULL,
+    server INTEGER NOT NULL, due INTEGER NOT NULL);
+CREATE TABLE next_ids (kind TEXT PRIMARY KEY, next INTEGER NOT NULL);

@@ -5,6 +5,7 @@
 use gloo_net::http::Method;
 use nephele_model::account::{Project, Resources};
 use nephele_model::floating_ip::{FloatingIp, FloatingIpEnvelope, FloatingIpList};
+use nephele_model::id::{NetworkId, ServerId};
 use nephele_model::network::{Network, NetworkEnvelope, NetworkList};
 use nephele_model::port::{Port, PortEnvelope, PortList};
 use nephele_model::quota::Quotas;
@@ -47,21 +48,21 @@ pub struct NewPort {
 }
 
 impl NewPort {
-    /// Connect server `device_id` to network `network_id`.
-    pub fn connect(network_id: &str, device_id: &str) -> NewPort {
+    /// Connect a server to a network.
+    pub fn connect(network: NetworkId, server: ServerId) -> NewPort {
         NewPort {
-            network_id: network_id.to_owned(),
-            device_id: device_id.to_owned(),
+            network_id: network.0.to_owned(),
+            device_id: server.0.to_owned(),
             ip_address: None,
         }
     }
 
-    /// Attach floating IP `ip` to server `device_id`: on Synnefo, a port on the
-    /// IP's network that carries the address.
-    pub fn floating_ip(ip: &FloatingIp, device_id: &str) -> NewPort {
+    /// Attach floating IP `ip` to a server: on Synnefo, a port on the IP's
+    /// network that carries the address.
+    pub fn floating_ip(ip: &FloatingIp, server: ServerId) -> NewPort {
         NewPort {
             network_id: ip.floating_network_id.clone().unwrap_or_default(),
-            device_id: device_id.to_owned(),
+            device_id: server.0.to_owned(),
             ip_address: Some(ip.floating_ip_address.clone()),
         }
     }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nephele_model::floating_ip::FloatingIp;
+use nephele_model::id::ServerId;
 use nephele_model::quota::QuotaEntry;
 use nephele_model::{usage, Resource};
 
@@ -116,7 +117,7 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
             let result: Result<String, ApiError> = async {
                 match o {
                     Op::Attach(ip) => {
-                        store.attach_floating_ip(&ip, &server).await?;
+                        store.attach_floating_ip(&ip, ServerId(&server)).await?;
                         Ok(format!(
                             "{} is attaching to {}.",
                             ip.floating_ip_address,
@@ -125,7 +126,8 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
                     }
                     Op::Move(ip) => {
                         moving.set(Some(ip.id.clone()));
-                        let moved = store.move_floating_ip(&ip, &server, give_up, step).await;
+                        let moved =
+                            store.move_floating_ip(&ip, ServerId(&server), give_up, step).await;
                         moving.set(None);
                         moved?;
                         Ok(format!(

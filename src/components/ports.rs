@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use nephele_model::id::NetworkId;
 use nephele_model::network::Network;
 use nephele_model::port::Port;
 use nephele_model::server::Server;
@@ -271,7 +272,7 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
         running.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
-            let results = store.connect_servers(&network, &servers).await;
+            let results = store.connect_servers(NetworkId(&network), &servers).await;
             let mut failed = Vec::new();
             let mut made = 0;
             for (server, result) in servers.into_iter().zip(results) {

@@ -14,6 +14,7 @@ use std::future::Future;
 use futures::future::{join_all, select, Either};
 use leptos::prelude::*;
 use nephele_model::floating_ip::FloatingIp;
+use nephele_model::id::{NetworkId, ServerId};
 use nephele_model::network::Network;
 use nephele_model::port::Port;
 
@@ -95,10 +96,11 @@ impl Store {
     /// Returns what happened per server, in the order given.
     pub async fn connect_servers(
         &self,
-        network_id: &str,
+        network: NetworkId<'_>,
         servers: &[String],
     ) -> Vec<Result<Port, ApiError>> {
-        let ports: Vec<NewPort> = servers.iter().map(|s| NewPort::connect(network_id, s)).collect();
+        let ports: Vec<NewPort> =
+            servers.iter().map(|s| NewPort::connect(network, ServerId(s))).collect();
         let results = join_all(ports.iter().map(|p| self.cloud.create_port(p))).await;
         for port in results.iter().flatten() {
             self.upsert_port(port.clone());
@@ -201,7 +203,7 @@ impl Store {
     pub async fn attach_floating_ip(
         &self,
         ip: &FloatingIp,
-        server: &str,
+        server: ServerId<'_>,
     ) -> Result<Port, ApiError> {
         self.create_port(&NewPort::floating_ip(ip, server)).await
     }
@@ -224,7 +226,7 @@ impl Store {
     pub async fn move_floating_ip(
         &self,
         ip: &FloatingIp,
-        server: &str,
+        server: ServerId<'_>,
         give_up_ms: u32,
         mut progress: impl FnMut(String),
     ) -> Result<(), ApiError> {
@@ -232,7 +234,7 @@ impl Store {
         progress(format!("Detaching from {from}…"));
         self.detach_floating_ip(ip, give_up_ms).await?;
         progress("Detached.".into());
-        progress(format!("Attaching to {}…", self.server_label(server)));
+        progress(format!("Attaching to {}…", self.server_label(server.0)));
         match self.attach_floating_ip(ip, server).await {
             Ok(_) => {
                 progress("Attached: the new port is in BUILD.".into());

@@ -20,6 +20,15 @@ pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
     }))
 }
 
+/// A network's id, where ids of several kinds travel together (a port joins a
+/// network and a server): a swapped pair then does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkId<'a>(pub &'a str);
+
+/// A server's id (see [`NetworkId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerId<'a>(pub &'a str);
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum IdRepr {

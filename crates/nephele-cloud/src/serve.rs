@@ -61,6 +61,13 @@ async fn refuse_declared_over_limit(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT) {
+        // Refused before any handler (and so before the API's own request log).
+        tracing::info!(
+            target: "nephele_cloud::http",
+            "{} {} 413 (declared body over {BODY_LIMIT} bytes)",
+            req.method(),
+            crate::redact::log_path(req.uri().path())
+        );
         let mut refused =
             ApiError::too_large(format!("Request body larger than {BODY_LIMIT} bytes"))
                 .into_response();

@@ -89,6 +89,12 @@ async fn a_body_declared_too_large_is_refused_at_once() {
     let (status, body) = read_answer(&mut s).await.expect("an answer, not a hang");
     assert_eq!(status, 413, "{body}");
     assert_eq!(fault_name(&body), "requestEntityTooLarge", "{body}");
+    // Refused before the API's handlers, but still in the request log.
+    assert!(
+        log_lines().iter().any(|l| l.contains("POST /network/v2.0/networks 413 (declared body")),
+        "{:#?}",
+        log_lines()
+    );
     cloud.stop().await.expect("stops");
 }
 

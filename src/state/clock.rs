@@ -1,7 +1,8 @@
 //! A coarse clock for "updated 5 s ago" and elapsed times: one timer for the app,
 //! ticking once a second; only the texts that read it re-render.
 
-use gloo_timers::callback::Interval;
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -12,10 +13,11 @@ pub struct Clock {
 impl Clock {
     pub fn start() -> Clock {
         let now = RwSignal::new(js_sys::Date::now());
-        let timer =
-            StoredValue::new_local(Some(Interval::new(1000, move || now.set(js_sys::Date::now()))));
-        // Dropping the interval cancels it: the clock goes with the app that made it.
-        on_cleanup(move || drop(timer.try_update_value(Option::take)));
+        let tick = move || now.set(js_sys::Date::now());
+        // The clock goes with the app (or test) that made it.
+        if let Ok(timer) = set_interval_with_handle(tick, Duration::from_secs(1)) {
+            on_cleanup(move || timer.clear());
+        }
         Clock { now }
     }
 

@@ -5,7 +5,7 @@
 //! time (the row then offers to keep waiting). What is pending is kept by the
 //! store (`state::pending`); the poller only asks and reports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -34,21 +34,12 @@ pub struct Plan {
     pub newly_stuck: Vec<String>,
 }
 
-/// Decide one tick. `pending` holds each pending port with when it was first
-/// seen pending; `stuck` are ports already given up on.
-pub fn plan(
-    pending: &[(String, f64)],
-    stuck: &HashSet<String>,
-    visible: bool,
-    now: f64,
-    give_up_ms: f64,
-) -> Plan {
+/// Decide one tick. `watched` holds each port still waited for (given-up ones
+/// are not), with when it was first seen pending.
+pub fn plan(watched: &[(String, f64)], visible: bool, now: f64, give_up_ms: f64) -> Plan {
     let mut newly_stuck = Vec::new();
     let mut watch = Vec::new();
-    for (id, since) in pending {
-        if stuck.contains(id) {
-            continue;
-        }
+    for (id, since) in watched {
         if now - since > give_up_ms {
             newly_stuck.push(id.clone());
         } else {
@@ -121,7 +112,7 @@ impl Poller {
 
 async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms: f64) {
     let watched = store.pending.watched_since();
-    let plan = plan(&watched, &HashSet::new(), visible, js_sys::Date::now(), give_up_ms);
+    let plan = plan(&watched, visible, js_sys::Date::now(), give_up_ms);
     if !plan.newly_stuck.is_empty() {
         for id in &plan.newly_stuck {
             announcer.announce(format!("Port {id} is taking longer than expected."));
@@ -194,33 +185,30 @@ mod tests {
 
     #[test]
     fn one_request_per_tick_whatever_is_pending() {
-        let none = HashSet::new();
-        assert_eq!(plan(&[], &none, true, 0.0, 1e9).request, Request::Nothing);
+        assert_eq!(plan(&[], true, 0.0, 1e9).request, Request::Nothing);
         assert_eq!(
-            plan(&pending(&[("11", 0.0)]), &none, true, 0.0, 1e9).request,
+            plan(&pending(&[("11", 0.0)]), true, 0.0, 1e9).request,
             Request::One("11".into())
         );
         let many = pending(&[("11", 0.0), ("12", 0.0), ("13", 0.0)]);
-        assert_eq!(plan(&many, &none, true, 0.0, 1e9).request, Request::List);
+        assert_eq!(plan(&many, true, 0.0, 1e9).request, Request::List);
     }
 
     #[test]
     fn nothing_while_hidden() {
         let p = pending(&[("11", 0.0), ("12", 0.0)]);
-        assert_eq!(plan(&p, &HashSet::new(), false, 10.0, 1e9).request, Request::Nothing);
+        assert_eq!(plan(&p, false, 10.0, 1e9).request, Request::Nothing);
     }
 
     #[test]
     fn gives_up_after_the_configured_time() {
         let p = pending(&[("11", 0.0), ("12", 5_000.0)]);
-        let tick = plan(&p, &HashSet::new(), true, 120_001.0, 120_000.0);
+        let tick = plan(&p, true, 120_001.0, 120_000.0);
         assert_eq!(tick.newly_stuck, ["11"]);
         assert_eq!(tick.request, Request::One("12".into()));
-        let stuck: HashSet<String> = ["11".to_owned()].into();
-        let next = plan(&p, &stuck, true, 120_002.0, 120_000.0);
+        // Given up on: no longer watched, so no longer asked about.
+        let next = plan(&pending(&[("12", 5_000.0)]), true, 120_002.0, 120_000.0);
         assert!(next.newly_stuck.is_empty());
         assert_eq!(next.request, Request::One("12".into()));
-        let all = plan(&pending(&[("11", 0.0)]), &stuck, true, 200_000.0, 120_000.0);
-        assert_eq!(all.request, Request::Nothing);
     }
 }

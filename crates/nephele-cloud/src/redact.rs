@@ -28,27 +28,7 @@ pub fn log_path(path: &str) -> String {
 
 /// `tokens`, in any case and with any of its letters percent-encoded (`%74okens`).
 fn names_tokens(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(b) => {
-                decoded.push(b);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    decoded.eq_ignore_ascii_case(b"tokens")
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().eq_ignore_ascii_case("tokens")
 }
 
 #[cfg(test)]

@@ -176,14 +176,13 @@ async fn token_before_body(State(state): State<Shared>, req: Request, next: Next
         Ok(ctx) => ctx,
         Err(e) => return e.into_response(),
     };
-    let checked = state
-        .read(move |tx| {
-            db::authenticate(tx, ctx.token.as_deref(), &ctx.base, astakos)?;
-            Ok(())
-        })
-        .await;
+    let checked =
+        state.read(move |tx| db::authenticate(tx, ctx.token.as_deref(), &ctx.base, astakos)).await;
     match checked {
-        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Ok(caller) => {
+            parts.extensions.insert(CheckedCaller(caller));
+            next.run(Request::from_parts(parts, body)).await
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -225,7 +224,14 @@ pub struct Ctx {
     pub token: Option<String>,
     pub base: String,
     pub query: Vec<(String, String)>,
+    /// Already authenticated by [`token_before_body`] (requests with a body).
+    checked: Option<Caller>,
 }
+
+/// The caller [`token_before_body`] found, handed on to the handler so the token
+/// is looked up once per request.
+#[derive(Clone)]
+struct CheckedCaller(Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = ApiError;
@@ -242,7 +248,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                     .and_then(|v| v.to_str().ok())
                     .map(|s| s.trim().to_owned())
             });
-        Ok(Ctx { token, base: base_url(&parts.headers), query })
+        let checked = parts.extensions.get::<CheckedCaller>().map(|c| c.0.clone());
+        Ok(Ctx { token, base: base_url(&parts.headers), query, checked })
     }
 }
 
@@ -269,6 +276,9 @@ impl Ctx {
     }
 
     async fn caller_of(&self, st: &AppState, astakos: bool) -> ApiResult<Caller> {
+        if let Some(caller) = &self.checked {
+            return Ok(caller.clone());
+        }
         let (token, base) = (self.token.clone(), self.base.clone());
         st.read(move |tx| db::authenticate(tx, token.as_deref(), &base, astakos)).await
     }

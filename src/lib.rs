@@ -17,7 +17,7 @@ use crate::api::cloud::Cloud;
 use crate::components::layout::Shell;
 use crate::pages::{
     ips::FloatingIps, login::Login, network_detail::NetworkDetail, networks::Networks,
-    not_found::NotFound, ports::Ports, quotas::Quotas, servers::Servers,
+    not_found::NotFound, ports::Ports, quotas::Quotas, routers::Routers, servers::Servers,
 };
 use crate::state::clock::Clock;
 use crate::state::config::{Config, ConfigState};
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("networks") view=Networks />
                     <Route path=path!("networks/:id") view=NetworkDetail />
                     <Route path=path!("ports") view=Ports />
+                    <Route path=path!("routers") view=Routers />
                     <Route path=path!("ips") view=FloatingIps />
                     <Route path=path!("quotas") view=Quotas />
                     <Route path=path!("servers") view=Servers />

@@ -5,9 +5,11 @@
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use nephele::components::login_form::{Credentials, LoginForm};
+use nephele::components::login_form::{Credentials, LoginForm, Secret};
 use nephele::state::config::CloudChoice;
 use nephele::state::notify::{Announcer, LiveRegion};
+use nephele_model::identity::Family;
+use nephele_model::keystone::Method;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement};
@@ -114,7 +116,8 @@ async fn login_form_sends_trimmed_credentials() {
         f.sent.get_untracked(),
         vec![Credentials {
             identity_url: "/identity/v2.0".into(),
-            token: "tok-123".into(),
+            family: Family::Synnefo,
+            secret: Secret::Token("tok-123".into()),
             remember: true
         }]
     );
@@ -139,16 +142,65 @@ async fn login_form_follows_busy_and_error_signals() {
 }
 
 #[wasm_bindgen_test]
+async fn login_form_asks_keystone_for_what_it_needs() {
+    // A Keystone URL (…/v3): user name, domain and password instead of a token.
+    let f = mount_form("https://keystone.example.org:5000/v3");
+    tick().await;
+    assert!(f.root.query_selector("#token").unwrap().is_none());
+    assert_eq!(input(&f.root, "#ks-domain").value(), "Default");
+    type_into(&f.root, "#ks-user", "demo");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert!(text(&f.root, "[role=alert]").unwrap().contains("password"));
+    assert!(f.sent.get_untracked().is_empty());
+    type_into(&f.root, "#ks-password", "demo-password");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert_eq!(
+        f.sent.get_untracked(),
+        vec![Credentials {
+            identity_url: "https://keystone.example.org:5000/v3".into(),
+            family: Family::OpenStack,
+            secret: Secret::Keystone(Method::Password {
+                user: "demo".into(),
+                domain: "Default".into(),
+                password: "demo-password".into()
+            }),
+            remember: false
+        }]
+    );
+    // An application credential instead.
+    let radios = f.root.query_selector_all("input[name=method]").unwrap();
+    let app: HtmlInputElement = radios.item(1).unwrap().unchecked_into();
+    app.click();
+    tick().await;
+    assert!(f.root.query_selector("#ks-user").unwrap().is_none());
+    type_into(&f.root, "#ks-credential", "ac-1");
+    type_into(&f.root, "#ks-secret", "s3cret");
+    click(&f.root, "button[type=submit]");
+    tick().await;
+    assert_eq!(
+        f.sent.get_untracked().last().map(|c| c.secret.clone()),
+        Some(Secret::Keystone(Method::ApplicationCredential {
+            id: "ac-1".into(),
+            secret: "s3cret".into()
+        }))
+    );
+}
+
+#[wasm_bindgen_test]
 async fn login_form_offers_configured_clouds() {
     let f = mount_form("https://b.example.org/identity/v2.0");
     f.clouds.set(vec![
         CloudChoice {
             name: "Cloud A".into(),
             identity_url: "https://a.example.org/identity/v2.0".into(),
+            family: None,
         },
         CloudChoice {
             name: "Cloud B".into(),
             identity_url: "https://b.example.org/identity/v2.0".into(),
+            family: None,
         },
     ]);
     tick().await;

@@ -3,10 +3,15 @@
 //! layout then returns the user to the login page.
 
 use gloo_net::http::Method;
+use leptos::prelude::untrack;
 use nephele_model::account::{Project, Resources};
 use nephele_model::floating_ip::{FloatingIp, FloatingIpEnvelope, FloatingIpList};
 use nephele_model::id::{NetworkId, ServerId};
+use nephele_model::identity::Family;
 use nephele_model::network::{Network, NetworkEnvelope, NetworkList};
+use nephele_model::neutron::{
+    openstack_quotas, NeutronQuotaDetails, NovaQuotaSet, Owner, Router, RouterEnvelope, RouterList,
+};
 use nephele_model::port::{Port, PortEnvelope, PortList};
 use nephele_model::quota::Quotas;
 use nephele_model::server::{Server, ServerList};
@@ -68,6 +73,64 @@ impl NewPort {
     }
 }
 
+/// What the signed-in cloud offers where the two families differ. Pages ask
+/// these questions rather than which family it is (see ARCHITECTURE.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Synnefo: a network's `type` is chosen when it is made (Neutron: admin-only).
+    pub network_types: bool,
+    /// Synnefo: each object is charged to a project chosen when it is made;
+    /// OpenStack: to the project the token is scoped to.
+    pub project_per_object: bool,
+    /// One token per project, so the header offers a project switcher.
+    pub project_switch: bool,
+    /// Neutron's routers: a floating IP reaches a port only through one.
+    pub routers: bool,
+    /// Neutron: a floating IP is associated with a port (and moved, and released
+    /// while attached, in one request). Synnefo: it is made as a server's port.
+    pub associate_ips: bool,
+    /// Synnefo: servers connect to a network by making a port for them.
+    /// (OpenStack: through Nova's os-interface, not offered yet.)
+    pub connect_servers: bool,
+    /// There is a compute service to list servers from.
+    pub compute: bool,
+    /// The port list takes `?id=…&id=…` filters, so the poller asks for
+    /// exactly the pending ports.
+    pub filter_ports_by_id: bool,
+    /// A port is gone when its DELETE is answered (Neutron); Synnefo removes an
+    /// attached port later, so the poller watches it go.
+    pub ports_delete_at_once: bool,
+}
+
+impl Capabilities {
+    pub fn of(family: Family, has_compute: bool) -> Capabilities {
+        match family {
+            Family::Synnefo => Capabilities {
+                network_types: true,
+                project_per_object: true,
+                project_switch: false,
+                routers: false,
+                associate_ips: false,
+                connect_servers: true,
+                compute: has_compute,
+                filter_ports_by_id: false,
+                ports_delete_at_once: false,
+            },
+            Family::OpenStack => Capabilities {
+                network_types: false,
+                project_per_object: false,
+                project_switch: true,
+                routers: true,
+                associate_ips: true,
+                connect_servers: false,
+                compute: has_compute,
+                filter_ports_by_id: true,
+                ports_delete_at_once: true,
+            },
+        }
+    }
+}
+
 /// The cloud as the signed-in user sees it. Cheap to copy; provided by `App`.
 #[derive(Clone, Copy)]
 pub struct Cloud {
@@ -77,6 +140,47 @@ pub struct Cloud {
 impl Cloud {
     pub fn new(session: SessionContext) -> Cloud {
         Cloud { session }
+    }
+
+    /// What this cloud offers (tracked: it changes when another cloud is signed in to).
+    pub fn capabilities(&self) -> Capabilities {
+        self.session.read(|s| {
+            s.map(|s| Capabilities::of(s.family, s.endpoints.compute.is_some())).unwrap_or_default()
+        })
+    }
+
+    /// [`Cloud::capabilities`] without tracking (inside workflows).
+    pub fn capabilities_untracked(&self) -> Capabilities {
+        untrack(|| self.capabilities())
+    }
+
+    fn family(&self) -> Family {
+        self.session.get_untracked().map(|s| s.family).unwrap_or_default()
+    }
+
+    /// Work in `project` from now on: a token scoped to it (OpenStack), put in
+    /// the session. Nothing changes if Keystone refuses.
+    pub async fn switch_project(&self, project: &str) -> Result<(), ApiError> {
+        let next = self.rescope(project).await?;
+        self.session.sign_in(next);
+        Ok(())
+    }
+
+    /// A session like this one, with a token scoped to `project` (OpenStack).
+    async fn rescope(&self, project: &str) -> Result<Session, ApiError> {
+        let current = self.session()?;
+        let issued =
+            super::openstack::rescope(&current.identity_url, &current.token, project).await?;
+        Session::from_keystone(
+            &current.identity_url,
+            &issued.token,
+            &issued.body,
+            current.projects.clone(),
+            current.can_rescope,
+            current.remember,
+            current.region.as_deref(),
+        )
+        .map_err(|reason| ApiError::Decode { path: "/auth/tokens".into(), reason })
     }
 
     fn session(&self) -> Result<Session, ApiError> {
@@ -132,33 +236,76 @@ impl Cloud {
     }
 
     fn compute_url(&self, path: &str) -> Result<String, ApiError> {
-        Ok(format!("{}{path}", self.session()?.endpoints.compute))
+        let base = self.session()?.endpoints.compute.ok_or_else(|| missing("compute"))?;
+        Ok(format!("{base}{path}"))
     }
 
     fn account_url(&self, path: &str) -> Result<String, ApiError> {
-        Ok(format!("{}{path}", self.session()?.endpoints.account))
+        let base = self.session()?.endpoints.account.ok_or_else(|| missing("account"))?;
+        Ok(format!("{base}{path}"))
+    }
+
+    fn project_id(&self) -> Result<String, ApiError> {
+        self.session()?.default_project.ok_or_else(|| ApiError::Status {
+            path: String::new(),
+            status: 400,
+            body: "no project".into(),
+        })
     }
 
     // Networks
 
     pub async fn networks(&self) -> Result<Vec<Network>, ApiError> {
         let list: NetworkList = self.get(self.network_url("/networks")?).await?;
-        Ok(list.networks)
+        Ok(list.networks.into_iter().map(|n| self.normalise(n)).collect())
     }
 
     pub async fn network(&self, id: &str) -> Result<Network, ApiError> {
         let one: NetworkEnvelope =
             self.get(self.network_url(&format!("/networks/{}", seg(id)))?).await?;
-        Ok(one.network)
+        Ok(self.normalise(one.network))
+    }
+
+    /// Neutron's external networks are what Synnefo calls public networks and
+    /// floating-IP pools: the cloud's, reached through floating IPs. Read them
+    /// as such, so every view treats both families alike.
+    fn normalise(&self, mut n: Network) -> Network {
+        if self.family() == Family::OpenStack && n.router_external {
+            n.public = true;
+            n.floating_ip_pool = true;
+        }
+        n
+    }
+
+    /// Why the tenant may not delete this port here, if they may not.
+    pub fn port_not_deletable(&self, port: &Port) -> Option<&'static str> {
+        if self.family() == Family::Synnefo {
+            return None;
+        }
+        match Owner::of(port.device_owner.as_deref()) {
+            Owner::Tenant => None,
+            Owner::Server => {
+                Some("A server's interface: only the compute service (Nova) can detach it.")
+            }
+            Owner::RouterInterface => {
+                Some("A router's interface: remove it from the router on the Routers page.")
+            }
+            Owner::Cloud => Some("Made and removed by the cloud itself."),
+        }
     }
 
     /// Create a network and, if asked, its subnet. If the subnet is refused the
     /// network is deleted again, so nothing half-made is left behind (as Synnefo's
     /// own UI does).
     pub async fn create_network(&self, new: &NewNetwork) -> Result<Network, ApiError> {
-        let mut network = json!({"name": new.name, "type": new.kind});
-        if let Some(project) = &new.project {
-            network["project"] = json!(project);
+        let mut network = json!({"name": new.name});
+        // Neutron refuses both attributes ("Unrecognized attribute(s)"): its
+        // network types are admin-only and the token says the project.
+        if self.family() == Family::Synnefo {
+            network["type"] = json!(new.kind);
+            if let Some(project) = &new.project {
+                network["project"] = json!(project);
+            }
         }
         let created: NetworkEnvelope = self
             .write(
@@ -231,7 +378,10 @@ impl Cloud {
     /// Connect a server to a network (or attach a floating IP: `ip_address` on
     /// the IP's network). The port starts in BUILD.
     pub async fn create_port(&self, new: &NewPort) -> Result<Port, ApiError> {
-        let mut port = json!({"network_id": new.network_id, "device_id": new.device_id});
+        let mut port = json!({"network_id": new.network_id});
+        if !new.device_id.is_empty() {
+            port["device_id"] = json!(new.device_id);
+        }
         if let Some(ip) = &new.ip_address {
             port["fixed_ips"] = json!([{ "ip_address": ip }]);
         }
@@ -239,6 +389,15 @@ impl Cloud {
             .write(Method::POST, self.network_url("/ports")?, Some(&json!({ "port": port })))
             .await?;
         Ok(one.port)
+    }
+
+    /// Exactly these ports (Neutron's `?id=…&id=…` filter): what the poller asks
+    /// for when several are pending.
+    pub async fn ports_with_ids(&self, ids: &[String]) -> Result<Vec<Port>, ApiError> {
+        let query: Vec<String> = ids.iter().map(|id| format!("id={}", seg(id))).collect();
+        let list: PortList =
+            self.get(self.network_url(&format!("/ports?{}", query.join("&")))?).await?;
+        Ok(list.ports)
     }
 
     /// Ask for a port's removal. An attached port goes away later: poll it.
@@ -259,7 +418,7 @@ impl Cloud {
         project: Option<&str>,
     ) -> Result<FloatingIp, ApiError> {
         let mut ip = json!({"floating_network_id": network_id});
-        if let Some(project) = project {
+        if let (Some(project), Family::Synnefo) = (project, self.family()) {
             ip["project"] = json!(project);
         }
         let one: FloatingIpEnvelope = self
@@ -276,25 +435,126 @@ impl Cloud {
         self.delete(self.network_url(&format!("/floatingips/{}", seg(id)))?).await
     }
 
+    /// Neutron: associate a floating IP with a port (`Some`), move it to another
+    /// port in the same request, or detach it (`None`).
+    pub async fn associate_floating_ip(
+        &self,
+        id: &str,
+        port: Option<&str>,
+    ) -> Result<FloatingIp, ApiError> {
+        let body = json!({"floatingip": {"port_id": port}});
+        let one: FloatingIpEnvelope = self
+            .write(
+                Method::PUT,
+                self.network_url(&format!("/floatingips/{}", seg(id)))?,
+                Some(&body),
+            )
+            .await?;
+        Ok(one.floatingip)
+    }
+
+    // Routers (Neutron)
+
+    pub async fn routers(&self) -> Result<Vec<Router>, ApiError> {
+        let list: RouterList = self.get(self.network_url("/routers")?).await?;
+        Ok(list.routers)
+    }
+
+    /// A router whose gateway is on `external_network` (when given).
+    pub async fn create_router(
+        &self,
+        name: &str,
+        external_network: Option<&str>,
+    ) -> Result<Router, ApiError> {
+        let mut router = json!({"name": name});
+        if let Some(net) = external_network {
+            router["external_gateway_info"] = json!({"network_id": net});
+        }
+        let one: RouterEnvelope = self
+            .write(Method::POST, self.network_url("/routers")?, Some(&json!({ "router": router })))
+            .await?;
+        Ok(one.router)
+    }
+
+    pub async fn delete_router(&self, id: &str) -> Result<(), ApiError> {
+        self.delete(self.network_url(&format!("/routers/{}", seg(id)))?).await
+    }
+
+    /// Connect (`add`) or disconnect a router and a subnet. The interface is a
+    /// port on the subnet's network, owned by the router.
+    pub async fn router_interface(
+        &self,
+        router: &str,
+        subnet: &str,
+        add: bool,
+    ) -> Result<(), ApiError> {
+        let verb = if add { "add_router_interface" } else { "remove_router_interface" };
+        let _: Value = self
+            .write(
+                Method::PUT,
+                self.network_url(&format!("/routers/{}/{verb}", seg(router)))?,
+                Some(&json!({ "subnet_id": subnet })),
+            )
+            .await?;
+        Ok(())
+    }
+
     // Compute
 
     pub async fn servers(&self) -> Result<Vec<Server>, ApiError> {
+        // A network-only OpenStack cloud has no compute service: no servers.
+        if self.session()?.endpoints.compute.is_none() {
+            return Ok(Vec::new());
+        }
         let list: ServerList = self.get(self.compute_url("/servers/detail")?).await?;
         Ok(list.servers)
     }
 
-    // Account
+    // Account (Synnefo's Astakos; on OpenStack, Keystone, Neutron and Nova)
 
     pub async fn quotas(&self) -> Result<Quotas, ApiError> {
-        self.get(self.account_url("/quotas")?).await
+        if self.family() == Family::Synnefo {
+            return self.get(self.account_url("/quotas")?).await;
+        }
+        let project = self.project_id()?;
+        let p = seg(&project);
+        let neutron = self
+            .get::<NeutronQuotaDetails>(self.network_url(&format!("/quotas/{p}/details.json"))?);
+        let nova = async {
+            match self.session()?.endpoints.compute {
+                Some(_) => self
+                    .get::<NovaQuotaSet>(self.compute_url(&format!("/os-quota-sets/{p}/detail"))?)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (neutron, nova) = futures::join!(neutron, nova);
+        Ok(openstack_quotas(&project, &neutron?, nova?.as_ref()))
     }
 
     pub async fn projects(&self) -> Result<Vec<Project>, ApiError> {
-        self.get(self.account_url("/projects")?).await
+        if self.family() == Family::Synnefo {
+            return self.get(self.account_url("/projects")?).await;
+        }
+        let s = self.session()?;
+        self.check(super::openstack::projects(&s.identity_url, &s.token).await)
     }
 
+    /// Astakos' descriptions of the quota resources (OpenStack has none).
     pub async fn resources(&self) -> Result<Resources, ApiError> {
+        if self.family() == Family::OpenStack {
+            return Ok(Resources::new());
+        }
         self.get(self.account_url("/resources")?).await
+    }
+}
+
+fn missing(service: &str) -> ApiError {
+    ApiError::Status {
+        path: String::new(),
+        status: 501,
+        body: format!("the service catalog has no {service} service"),
     }
 }
 

@@ -79,6 +79,11 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
     let details = fault.map_or("", |f| f.details.as_str());
     let kind = fault.map(|f| f.kind.clone());
 
+    if let Some(FaultKind::Other(name)) = &kind {
+        if let Some(x) = neutron(name, message, context) {
+            return x;
+        }
+    }
     match (status, kind) {
         (401, _) => say("Your session has ended.", Some("Sign in again to continue.")),
         (413, _) if details.contains("Floating IP") => {
@@ -172,6 +177,83 @@ pub fn explain(error: &ApiError, context: &Context) -> Explanation {
     }
 }
 
+/// Neutron's fault types (`NeutronError.type`) in words. `None`: not one of
+/// these, so the status-based sentences apply.
+fn neutron(kind: &str, message: &str, context: &Context) -> Option<Explanation> {
+    use nephele_model::neutron::{over_quota_resources, ports_in_use};
+    use nephele_model::Resource;
+    Some(match kind {
+        "OverQuota" => {
+            let resources = over_quota_resources(message);
+            if resources.contains(&Resource::FloatingIp) {
+                let used_all = match context.floating_ip_limit {
+                    Some(limit) => format!("You have used all {limit} of your floating IPs in this project."),
+                    None => "You have no floating IPs left in this project's quota.".to_owned(),
+                };
+                say(used_all, Some("Release one you no longer need, or ask for more quota."))
+            } else if resources.contains(&Resource::PrivateNetwork) {
+                let used_all = match context.network_limit {
+                    Some(limit) => format!("You have used all {limit} of your networks in this project."),
+                    None => "You have no networks left in this project's quota.".to_owned(),
+                };
+                say(used_all, Some("Delete a network you no longer need, or ask for more quota."))
+            } else {
+                let names: Vec<&str> = resources.iter().map(|r| nephele_model::quota::display_name(r.as_str())).collect();
+                let what = if names.is_empty() { "this".to_owned() } else { names.join(", ").to_lowercase() };
+                say(format!("This project's quota for {what} is used up."), Some("Free something up, or ask for more quota."))
+            }
+        }
+        "NetworkInUse" => {
+            let holders = if !context.blockers.is_empty() {
+                context.blockers.join(", ")
+            } else {
+                let ports = ports_in_use(message);
+                if ports.is_empty() { "ports that are still on it".to_owned() } else { format!("ports {}", ports.join(", ")) }
+            };
+            say(
+                format!("This network is still in use by {holders}."),
+                Some("Remove them first, or use “Disconnect everything and delete”."),
+            )
+        }
+        "SubnetInUse" => say(
+            "This subnet still has ports with addresses on it.",
+            Some("Delete those ports (or remove the subnet from its router) first."),
+        ),
+        "FloatingIPPortAlreadyAssociated" => say(
+            "That port already has a floating IP.",
+            Some("Choose another port, or detach the floating IP it has."),
+        ),
+        "IpAddressAlreadyAllocated" | "IpAddressInUse" => say(
+            "That address is already in use on this network.",
+            Some("Choose another address, or leave it empty so the cloud picks one."),
+        ),
+        "PolicyNotAuthorized" => say(
+            "This cloud does not let you do this (it is for administrators, or the object is not yours).",
+            None,
+        ),
+        "ExternalGatewayForFloatingIPNotFound" => say(
+            "No router connects this port's network to the floating IP's network.",
+            Some("Create a router with its gateway on that network and add the port's subnet to it (Routers page)."),
+        ),
+        "RouterInUse" => say(
+            "This router still has interfaces.",
+            Some("Remove its subnets first (Delete does that for you)."),
+        ),
+        "RouterInterfaceInUseByFloatingIP" => say(
+            "A floating IP still reaches a port through this interface.",
+            Some("Detach that floating IP first."),
+        ),
+        "BadRequest" if message.contains("Router already has a port on subnet") => say(
+            "This router is already connected to that subnet.",
+            None,
+        ),
+        k if k.ends_with("NotFound") => {
+            say("This does not exist (any more): it may have been deleted meanwhile.", Some("Refresh the list."))
+        }
+        _ => return None,
+    })
+}
+
 /// Count a noun: "1 port", "2 ports".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     plural(n as i64, one, many)
@@ -189,6 +271,43 @@ mod tests {
 
     fn summary(e: &ApiError) -> String {
         explain(e, &Context::default()).summary
+    }
+
+    fn neutron_fault(status: u16, kind: &str, message: &str) -> ApiError {
+        let body =
+            serde_json::json!({"NeutronError": {"type": kind, "message": message, "detail": ""}});
+        crate::api::error_from("/v2.0/x".into(), status, body.to_string())
+    }
+
+    #[test]
+    fn neutron_faults_in_words() {
+        let over = neutron_fault(409, "OverQuota", "Quota exceeded for resources: ['floatingip'].");
+        let x = explain(&over, &Context { floating_ip_limit: Some(3), ..Context::default() });
+        assert_eq!(x.summary, "You have used all 3 of your floating IPs in this project.");
+        assert!(x.next_step.unwrap().contains("Release one"));
+        let in_use = neutron_fault(409, "NetworkInUse", "Unable to complete operation on network n. There are one or more ports still in use on the network, id for these ports is: p1, p2.");
+        assert_eq!(summary(&in_use), "This network is still in use by ports p1, p2.");
+        assert!(summary(&neutron_fault(404, "ExternalGatewayForFloatingIPNotFound", "x"))
+            .contains("No router connects"));
+        assert!(summary(&neutron_fault(
+            403,
+            "PolicyNotAuthorized",
+            "rule:delete_network is disallowed by policy"
+        ))
+        .contains("does not let you"));
+        assert!(summary(&neutron_fault(409, "FloatingIPPortAlreadyAssociated", "x"))
+            .contains("already has a floating IP"));
+        assert!(summary(&neutron_fault(409, "SubnetInUse", "x")).contains("subnet still has ports"));
+        assert!(summary(&neutron_fault(409, "IpAddressAlreadyAllocated", "x"))
+            .contains("already in use"));
+        assert!(summary(&neutron_fault(404, "NetworkNotFound", "x")).contains("does not exist"));
+        // Keystone's shape follows the status.
+        let ks = crate::api::error_from(
+            "/v3/auth/tokens".into(),
+            401,
+            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "x"}}"#.into(),
+        );
+        assert_eq!(summary(&ks), "Your session has ended.");
     }
 
     #[test]

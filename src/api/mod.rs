@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod config;
 pub mod explain;
 pub mod identity;
+pub mod openstack;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -126,6 +127,17 @@ pub async fn send_raw<B: Serialize>(
     token: Option<&str>,
     body: Option<&B>,
 ) -> Result<String, ApiError> {
+    send_for_token(method, url, token, body).await.map(|(text, _)| text)
+}
+
+/// [`send_raw`], also returning the `X-Subject-Token` header of the answer:
+/// where Keystone puts the token it issued (the body never holds it).
+pub async fn send_for_token<B: Serialize>(
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<(String, Option<String>), ApiError> {
     let path = path_of(url);
     let controller = web_sys::AbortController::new().ok();
     let timed_out = Rc::new(Cell::new(false));
@@ -161,9 +173,10 @@ pub async fn send_raw<B: Serialize>(
         }
     })?;
     let status = response.status();
+    let subject_token = response.headers().get("x-subject-token");
     let text = response.text().await.unwrap_or_default();
     if (200..300).contains(&status) {
-        return Ok(text);
+        return Ok((text, subject_token));
     }
     Err(error_from(path, status, text))
 }

@@ -1,11 +1,12 @@
-//! The floating-IP dialog: attach a free IP to a server, move an attached one to
-//! another server (detach, wait, attach: never lost), or release one (detaching
-//! it first). The steps run in the store (`state/actions.rs`); this shows them.
+//! The floating-IP dialog: attach a free IP, move an attached one, or release
+//! one. On Synnefo an IP goes to a server (a move is detach, wait, attach: never
+//! lost; a release detaches first); on Neutron it goes to a port that a router
+//! connects to the IP's pool, and moves or is released in one request. The
+//! steps run in the store (`state/actions.rs`); this shows them.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nephele_model::floating_ip::FloatingIp;
-use nephele_model::id::ServerId;
 use nephele_model::quota::QuotaEntry;
 use nephele_model::{usage, Resource};
 
@@ -14,6 +15,7 @@ use crate::api::ApiError;
 use crate::components::common::FaultView;
 use crate::components::dialog::{open_for, Dialog};
 use crate::components::ports::not_connectable;
+use crate::state::actions::IpTarget;
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
@@ -40,6 +42,8 @@ pub fn cost_line(e: &QuotaEntry) -> String {
 pub enum Op {
     Attach(FloatingIp),
     Move(FloatingIp),
+    /// Detach and keep the address reserved.
+    Detach(FloatingIp),
     Release(FloatingIp),
 }
 
@@ -66,7 +70,7 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
     );
     let ip = move || {
         op.with(|o| match o {
-            Some(Op::Attach(i) | Op::Move(i) | Op::Release(i)) => Some(i.clone()),
+            Some(Op::Attach(i) | Op::Move(i) | Op::Detach(i) | Op::Release(i)) => Some(i.clone()),
             None => None,
         })
     };
@@ -74,7 +78,14 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
     let attached = move || ip().is_some_and(|i| i.port_id.is_some());
     let title = Signal::derive(move || match op.get() {
         Some(Op::Attach(i)) => format!("Attach {}", i.floating_ip_address),
+        Some(Op::Detach(i)) => format!("Detach {}", i.floating_ip_address),
+        Some(Op::Move(i)) if store.cloud.capabilities().associate_ips => {
+            format!("Move {} to another port", i.floating_ip_address)
+        }
         Some(Op::Move(i)) => format!("Move {} to another server", i.floating_ip_address),
+        Some(Op::Release(i)) if i.port_id.is_some() && store.cloud.capabilities().associate_ips => {
+            format!("Release {}", i.floating_ip_address)
+        }
         Some(Op::Release(i)) if i.port_id.is_some() => {
             format!("Detach and release {}", i.floating_ip_address)
         }
@@ -84,11 +95,30 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
     let confirm = Signal::derive(move || match op.get() {
         Some(Op::Attach(_)) => "Attach".to_owned(),
         Some(Op::Move(_)) => "Move".to_owned(),
-        Some(Op::Release(i)) if i.port_id.is_some() => "Detach and release".to_owned(),
+        Some(Op::Detach(_)) => "Detach".to_owned(),
+        Some(Op::Release(i))
+            if i.port_id.is_some() && !store.cloud.capabilities().associate_ips =>
+        {
+            "Detach and release".to_owned()
+        }
         Some(Op::Release(_)) => "Release".to_owned(),
         None => String::new(),
     });
     let needs_server = move || matches!(op.get(), Some(Op::Attach(_) | Op::Move(_)));
+    let to_ports = move || store.cloud.capabilities().associate_ips;
+    let make_target = move |id: String| {
+        if to_ports() {
+            IpTarget::Port(id)
+        } else {
+            IpTarget::Server(id)
+        }
+    };
+    let ports = move || {
+        let Some(i) = ip() else { return Vec::new() };
+        let pool = i.floating_network_id.clone().unwrap_or_default();
+        store.ports_for_floating_ip(&pool, i.port_id.as_deref())
+    };
+    let no_port = move || to_ports() && ports().iter().all(|(_, reason)| reason.is_some());
     let servers = move || {
         let current = ip().and_then(|i| i.instance_id);
         let ports = store.ports.values();
@@ -108,7 +138,7 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
 
     let run = move || {
         let Some(o) = op.get_untracked() else { return };
-        let server = target.get_untracked();
+        let chosen = make_target(target.get_untracked());
         let give_up = config.current().poll.give_up_ms;
         running.set(true);
         error.set(None);
@@ -117,24 +147,27 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
             let result: Result<String, ApiError> = async {
                 match o {
                     Op::Attach(ip) => {
-                        store.attach_floating_ip(&ip, ServerId(&server)).await?;
+                        store.attach_floating_ip(&ip, &chosen).await?;
                         Ok(format!(
-                            "{} is attaching to {}.",
+                            "{} is attached to {}.",
                             ip.floating_ip_address,
-                            store.server_label(&server)
+                            store.target_label(&chosen)
                         ))
                     }
                     Op::Move(ip) => {
                         moving.set(Some(ip.id.clone()));
-                        let moved =
-                            store.move_floating_ip(&ip, ServerId(&server), give_up, step).await;
+                        let moved = store.move_floating_ip(&ip, &chosen, give_up, step).await;
                         moving.set(None);
                         moved?;
                         Ok(format!(
                             "{} moved to {}.",
                             ip.floating_ip_address,
-                            store.server_label(&server)
+                            store.target_label(&chosen)
                         ))
+                    }
+                    Op::Detach(ip) => {
+                        store.detach_floating_ip(&ip, give_up).await?;
+                        Ok(format!("{} is detached and stays reserved.", ip.floating_ip_address))
                     }
                     Op::Release(ip) => {
                         store.release_floating_ip(&ip, give_up, step).await?;
@@ -168,22 +201,48 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
             disabled=Signal::derive(move || running.get() || (needs_server() && target.with(String::is_empty)))
             on_confirm=Callback::new(move |_| run())>
             <Show when=needs_server fallback=move || view! {
-                <p>{move || if attached() {
+                <p>{move || if matches!(op.get(), Some(Op::Detach(_))) {
+                    format!("{} is detached and stays reserved for you: attach it again whenever you like.", address())
+                } else if attached() && to_ports() {
+                    format!("{} is attached: releasing it detaches it too. Released addresses go back to the pool and may be given to someone else.", address())
+                } else if attached() {
                     format!("{} is attached: it will be detached first, then released. Released addresses go back to the pool and may be given to someone else.", address())
                 } else {
                     format!("{} goes back to the pool and may be given to someone else.", address())
                 }}</p>
             }>
-                <label for="ip-server">"Server"</label>
-                <select id="ip-server" on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="">"Choose a server"</option>
-                    {move || servers().into_iter().map(|(s, reason)| {
-                        let label = match &reason { Some(r) => format!("{} ({}) — {r}", s.name, s.id), None => format!("{} ({})", s.name, s.id) };
-                        view! { <option value=s.id.clone() disabled=reason.is_some()>{label}</option> }
-                    }).collect_view()}
-                </select>
-                <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
-                    <p class="hint">"The address is detached from its server, then attached to the new one. If attaching fails it stays reserved and detached: never lost."</p>
+                <Show when=to_ports fallback=move || view! {
+                    <label for="ip-server">"Server"</label>
+                    <select id="ip-server" on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"Choose a server"</option>
+                        {move || servers().into_iter().map(|(s, reason)| {
+                            let label = match &reason { Some(r) => format!("{} ({}) — {r}", s.name, s.id), None => format!("{} ({})", s.name, s.id) };
+                            view! { <option value=s.id.clone() disabled=reason.is_some()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
+                        <p class="hint">"The address is detached from its server, then attached to the new one. If attaching fails it stays reserved and detached: never lost."</p>
+                    </Show>
+                }>
+                    <label for="ip-port">"Port"</label>
+                    <select id="ip-port" on:change=move |ev| target.set(event_target_value(&ev))
+                        aria-describedby=move || no_port().then_some("ip-no-port")>
+                        <option value="">"Choose a port"</option>
+                        {move || ports().into_iter().map(|(p, reason)| {
+                            let base = store.port_label(&p.id);
+                            let label = match &reason { Some(r) => format!("{base} — {r}"), None => base };
+                            view! { <option value=p.id.clone() disabled=reason.is_some()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <Show when=no_port>
+                        <p class="notice" id="ip-no-port">{move || {
+                            let pool = ip().and_then(|i| i.floating_network_id).map(|n| store.network_name(&n)).unwrap_or_default();
+                            format!("No port can take this address yet: a port needs a subnet that a router connects to {pool}. Create a router with its gateway on {pool} and add your subnet to it (Routers page), then create a port on that network.")
+                        }}</p>
+                    </Show>
+                    <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
+                        <p class="hint">"The cloud moves the address to the new port in one step."</p>
+                    </Show>
                 </Show>
             </Show>
             <Show when=move || !progress.with(Vec::is_empty)>

@@ -5,17 +5,20 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
+use crate::components::project_switcher::ProjectSwitcher;
 use crate::components::quota_summary::QuotaSummary;
 use crate::state::config::Config;
 use crate::state::session::{SessionContext, SignedOutReason};
+use crate::state::store::Store;
 
-/// The pages in the navigation, in order.
-pub const NAV: [(&str, &str); 5] = [
-    ("/networks", "Networks"),
-    ("/servers", "Servers"),
-    ("/ports", "Ports"),
-    ("/ips", "Floating IPs"),
-    ("/quotas", "Quotas"),
+/// The pages in the navigation, in order; `true`: only where the cloud has routers.
+pub const NAV: [(&str, &str, bool); 6] = [
+    ("/networks", "Networks", false),
+    ("/routers", "Routers", true),
+    ("/servers", "Servers", false),
+    ("/ports", "Ports", false),
+    ("/ips", "Floating IPs", false),
+    ("/quotas", "Quotas", false),
 ];
 
 #[component]
@@ -40,7 +43,12 @@ pub fn Shell() -> impl IntoView {
 fn Chrome() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let config = expect_context::<Config>();
+    let store = expect_context::<Store>();
     let user_name = move || session.get().map(|s| s.user_name).unwrap_or_default();
+    let caps = move || store.cloud.capabilities();
+    // The page is made anew for each project: its reads run again with the new
+    // project's token, and nothing of the last project stays on screen.
+    let project = Memo::new(move |_| session.read(|s| s.and_then(|s| s.default_project.clone())));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="shell">
@@ -50,6 +58,9 @@ fn Chrome() -> impl IntoView {
                     <span>{move || config.current().title}</span>
                 </A>
                 <div class="account">
+                    <Show when=move || caps().project_switch>
+                        <ProjectSwitcher />
+                    </Show>
                     <QuotaSummary />
                     <span class="user" title="Signed in as">{user_name}</span>
                     <button
@@ -63,15 +74,24 @@ fn Chrome() -> impl IntoView {
             </header>
             <nav class="sidenav" aria-label="Main">
                 <ul>
-                    {NAV
+                    {move || NAV
                         .into_iter()
-                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
+                        .filter(|(_, _, routers)| !routers || caps().routers)
+                        .map(|(href, label, _)| view! { <li><A href=href>{label}</A></li> })
                         .collect_view()}
                 </ul>
             </nav>
             <main id="main" tabindex="-1">
                 <crate::components::expiry::ExpiryBanner />
-                <Outlet />
+                {move || match store.switching.get() {
+                    Some(to) => view! {
+                        <p class="muted switching" role="status">{format!("Switching to project {}…", store.project_name(&to))}</p>
+                    }.into_any(),
+                    None => {
+                        project.track();
+                        view! { <Outlet /> }.into_any()
+                    }
+                }}
             </main>
         </div>
     }

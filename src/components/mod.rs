@@ -9,4 +9,5 @@ pub mod login_form;
 pub mod network_delete;
 pub mod network_form;
 pub mod ports;
+pub mod project_switcher;
 pub mod quota_summary;

@@ -1,19 +1,21 @@
 //! Deleting a network, dependency-aware: the dialog first shows what holds the
-//! network (ports and the servers they connect, floating IPs reserved from it)
-//! and offers "Disconnect everything and delete", which removes the ports (one
-//! per server at a time, as Synnefo allows), waits until they are gone, then
-//! deletes the network, showing each step.
+//! network (Synnefo: ports and the servers they connect; Neutron also floating
+//! IPs on its ports and router interfaces on its subnets) and offers
+//! "Disconnect everything and delete", which clears them in the order the cloud
+//! needs (`Store::network_holds`, `Store::clear_and_delete_network`), waits
+//! where it must, then deletes the network, showing each step. What only
+//! another service can clear (a server's interface on Neutron) is named, with
+//! the reason the button is disabled.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nephele_model::network::Network;
-use nephele_model::port::Port;
 
 use crate::api::explain::Context;
 use crate::api::ApiError;
 use crate::components::common::FaultView;
 use crate::components::dialog::{open_for, Dialog};
-use crate::state::actions::StepState;
+use crate::state::actions::{short, Hold, StepState};
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
@@ -24,15 +26,69 @@ pub struct Step {
     pub state: StepState,
 }
 
-/// What holds a network, in words ("port 11 (server 141 “web”)").
+/// What a hold is, in words ("port 11 (server 141 “web”)").
+pub fn describe(store: &Store, hold: &Hold) -> String {
+    match hold {
+        Hold::Port(p) => match p.device_id.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => format!("port {} ({})", short(&p.id), store.server_label(d)),
+            None => store.port_label(&p.id),
+        },
+        Hold::FloatingIp(ip) => format!(
+            "floating IP {} on {}",
+            ip.floating_ip_address,
+            ip.port_id.as_deref().map(|p| store.port_label(p)).unwrap_or_default()
+        ),
+        Hold::RouterInterface { router, subnet, .. } => {
+            format!(
+                "the interface of {} on subnet {}",
+                store.router_label(router),
+                subnet_label(store, subnet)
+            )
+        }
+        Hold::ServerPort(p) => format!(
+            "port {}, an interface of {} (only the compute service can detach it)",
+            short(&p.id),
+            p.device_id
+                .as_deref()
+                .map(|d| store.server_label(d))
+                .unwrap_or_else(|| "a server".into())
+        ),
+    }
+}
+
+/// The step that clears a hold, in words.
+fn step_label(store: &Store, hold: &Hold) -> String {
+    match hold {
+        Hold::Port(_) if store.cloud.capabilities_untracked().ports_delete_at_once => {
+            format!("Delete {}", describe(store, hold))
+        }
+        Hold::Port(p) => {
+            let what = p
+                .device_id
+                .as_deref()
+                .map(|d| format!(" from {}", store.server_label(d)))
+                .unwrap_or_default();
+            format!("Disconnect port {}{what}", p.id)
+        }
+        Hold::FloatingIp(_) => format!("Detach {}", describe(store, hold)),
+        Hold::RouterInterface { .. } => format!("Remove {}", describe(store, hold)),
+        Hold::ServerPort(_) => describe(store, hold),
+    }
+}
+
+fn subnet_label(store: &Store, id: &str) -> String {
+    store
+        .subnets
+        .get_untracked(id)
+        .map(|s| s.cidr)
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| short(id).to_owned())
+}
+
+/// What holds a network, in words (for the fault sentence's context).
 pub fn blockers(store: &Store, network_id: &str) -> Vec<String> {
-    let mut out: Vec<String> = ports_on(store, network_id)
-        .into_iter()
-        .map(|p| match &p.device_id {
-            Some(d) => format!("port {} ({})", p.id, store.server_label(d)),
-            None => format!("port {}", p.id),
-        })
-        .collect();
+    let mut out: Vec<String> =
+        store.network_holds(network_id).iter().map(|h| describe(store, h)).collect();
     out.extend(
         store
             .floating_ips
@@ -42,10 +98,6 @@ pub fn blockers(store: &Store, network_id: &str) -> Vec<String> {
             .map(|ip| format!("floating IP {}", ip.floating_ip_address)),
     );
     out
-}
-
-fn ports_on(store: &Store, network_id: &str) -> Vec<Port> {
-    store.ports.values().into_iter().filter(|p| p.network_id == network_id).collect()
 }
 
 #[component]
@@ -77,6 +129,7 @@ pub fn DeleteNetworkDialog(
     let id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
     let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));
     let holders = Memo::new(move |_| blockers(&store, &id()));
+    let blocked = Memo::new(move |_| store.network_holds(&id()).iter().any(Hold::blocks));
     let title = Signal::derive(move || {
         target.with(|t| match t {
             Some(n) if !n.name.is_empty() => format!("Delete network “{}” ({})", n.name, n.id),
@@ -96,23 +149,10 @@ pub fn DeleteNetworkDialog(
         let Some(network) = target.get_untracked() else { return };
         running.set(true);
         error.set(None);
-        let ports = ports_on(&store, &network.id);
-        let mut plan: Vec<(String, Step)> = ports
+        let holds = untrack(|| store.network_holds(&network.id));
+        let mut plan: Vec<(String, Step)> = holds
             .iter()
-            .map(|p| {
-                let what = p
-                    .device_id
-                    .as_deref()
-                    .map(|d| format!(" from {}", store.server_label(d)))
-                    .unwrap_or_default();
-                (
-                    p.id.clone(),
-                    Step {
-                        label: format!("Disconnect port {}{what}", p.id),
-                        state: StepState::Waiting,
-                    },
-                )
-            })
+            .map(|h| (h.key(), Step { label: step_label(&store, h), state: StepState::Waiting }))
             .collect();
         plan.push((
             "network".into(),
@@ -129,7 +169,7 @@ pub fn DeleteNetworkDialog(
         let give_up = config.current().poll.give_up_ms;
         spawn_local(async move {
             let outcome =
-                store.disconnect_all_and_delete(&network.id, ports, give_up, set_state).await;
+                store.clear_and_delete_network(&network.id, holds, give_up, set_state).await;
             running.set(false);
             match outcome {
                 Ok(()) => {
@@ -160,7 +200,7 @@ pub fn DeleteNetworkDialog(
             title=title
             confirm=confirm
             danger=true
-            disabled=Signal::derive(move || running.get())
+            disabled=Signal::derive(move || running.get() || blocked.get())
             hide_confirm=Signal::derive(is_public)
             cancel="Close"
             on_confirm=Callback::new(move |_| run())
@@ -175,10 +215,13 @@ pub fn DeleteNetworkDialog(
                     when=move || !holders.with(Vec::is_empty)
                     fallback=|| view! { <p>"Nothing is connected to this network. Deleting it cannot be undone."</p> }
                 >
-                    <p>"This network is in use. These will be disconnected first:"</p>
+                    <p>"This network is in use. These will be cleared first, in this order:"</p>
                     <ul class="blockers">
                         {move || holders.get().into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}
                     </ul>
+                    <Show when=move || blocked.get()>
+                        <p class="notice" role="note">"A server's interface is on this network: detach it from the server first (the compute service does that), then delete the network."</p>
+                    </Show>
                 </Show>
             </Show>
             <Show when=move || !steps.with(Vec::is_empty)>

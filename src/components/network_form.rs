@@ -162,6 +162,12 @@ pub fn NetworkForm(
             }
         }
     };
+    let store = use_context::<crate::state::store::Store>();
+    let caps = move || {
+        store
+            .map(|s| s.cloud.capabilities())
+            .unwrap_or(crate::api::cloud::Capabilities::of(Default::default(), true))
+    };
     let gateway_radio = move |mode: GatewayMode, label: &'static str| {
         view! {
             <label class="checkbox">
@@ -184,15 +190,18 @@ pub fn NetworkForm(
                 <input id="net-name" type="text" maxlength="128" autocomplete="off"
                     bind:value=name />
             </div>
+            // Neutron's network types are admin-only: tenants do not choose one.
+            <Show when=move || caps().network_types>
+                <div>
+                    <label for="net-type">"Type"</label>
+                    <select id="net-type" disabled aria-describedby="net-type-hint">
+                        <option value=NetworkKind::MacFiltered.as_str() selected>{NetworkKind::MacFiltered.as_str()}</option>
+                    </select>
+                    <p class="hint" id="net-type-hint">"The only type Synnefo lets tenants create."</p>
+                </div>
+            </Show>
             <div>
-                <label for="net-type">"Type"</label>
-                <select id="net-type" disabled aria-describedby="net-type-hint">
-                    <option value=NetworkKind::MacFiltered.as_str() selected>{NetworkKind::MacFiltered.as_str()}</option>
-                </select>
-                <p class="hint" id="net-type-hint">"The only type Synnefo lets tenants create."</p>
-            </div>
-            <div>
-                <label for="net-project">"Charge to project"</label>
+                <label for="net-project">{move || if caps().project_per_object { "Charge to project" } else { "Project" }}</label>
                 <select id="net-project" on:change=move |ev| project.set(event_target_value(&ev))>
                     {move || {
                         projects

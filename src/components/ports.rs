@@ -82,14 +82,18 @@ pub fn PortRow(
     let deleting = RwSignal::from(cell.deleting);
     let since = RwSignal::from(cell.since);
     let stuck = RwSignal::from(cell.stuck);
+    let awaiting_up = RwSignal::from(cell.awaiting_up);
     let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
     let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
     // A port's network, server and addresses never change: read them once, so a
     // row holds only the reactive pieces that can move (status, MAC, pending).
     let (network_id, device_id, addrs) =
         port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
-    let server =
-        device_id.map(|d| untrack(|| store.server_label(&d))).unwrap_or_else(|| "—".into());
+    let _ = device_id;
+    let server = untrack(|| port.with(|p| store.holder_label(p)));
+    // Who may remove a port never changes: a server's or a router's cannot be
+    // deleted here on Neutron, and the row says why.
+    let undeletable = untrack(|| port.with(|p| store.cloud.port_not_deletable(p)));
     let network_name = untrack(|| store.network_name(&network_id));
     let keep_id = id.clone();
     let select_id = id.clone();
@@ -110,7 +114,7 @@ pub fn PortRow(
                     </td>
                 }
             })}
-            <th scope="row" class="mono">{id.clone()}<CopyButton text=id.clone() label=label /></th>
+            <th scope="row" class="mono" title=id.clone()>{crate::state::actions::short(&id).to_owned()}<CopyButton text=id.clone() label=label /></th>
             {show_network.then(|| view! {
                 <td><A href=format!("/networks/{network_id}")>{network_name}</A></td>
             })}
@@ -125,7 +129,12 @@ pub fn PortRow(
             <td class="mono">{move || port.with(|p| p.mac_address.clone()).unwrap_or_else(|| "—".into())}</td>
             <td>
                 <StatusBadge status=status pending_for=pending_for />
-                <Show when=move || stuck.get()>
+                <Show when=move || stuck.get() && awaiting_up.get()>
+                    <span class="stuck">
+                        " Not bound: it stays DOWN until a server uses it."
+                    </span>
+                </Show>
+                <Show when=move || stuck.get() && !awaiting_up.get()>
                     <span class="stuck">
                         " Taking longer than expected. "
                         <button type="button" class="button subtle" on:click={
@@ -136,11 +145,13 @@ pub fn PortRow(
                 </Show>
             </td>
             <td class="actions">
-                <button type="button" class="button danger" disabled=move || deleting.get()
+                <button type="button" class="button danger" disabled=move || deleting.get() || undeletable.is_some()
                     aria-label=format!("Delete port {id}")
+                    aria-describedby=undeletable.map(|_| format!("port-undeletable-{id}"))
                     on:click=move |_| on_delete.run(port.get_untracked())>
                     {move || if deleting.get() { "Deleting…" } else { "Delete" }}
                 </button>
+                {undeletable.map(|why| view! { <p class="hint" id=format!("port-undeletable-{}", row.id)>{why}</p> })}
             </td>
         </tr>
     }

@@ -29,9 +29,9 @@ pub fn ip_state(
         (None, _) => "FREE",
         (Some(_), Some(_)) if deleting => "DETACHING",
         (Some(_), Some(p)) if p.status == PortStatus::Build => "ATTACHING",
-        (Some(_), Some(p)) if p.status == PortStatus::Active => "ATTACHED",
-        (Some(_), Some(_)) => "ATTACHING",
-        (Some(_), None) => "ATTACHED",
+        // Anything else is attached: a Neutron port without agents stays DOWN
+        // although the association is made.
+        (Some(_), _) => "ATTACHED",
     }
 }
 
@@ -91,7 +91,7 @@ pub fn FloatingIps() -> impl IntoView {
                                     <caption class="visually-hidden">"Floating IPs"</caption>
                                     <thead><tr>
                                         <th scope="col">"Address"</th><th scope="col">"Pool"</th><th scope="col">"State"</th>
-                                        <th scope="col">"Server"</th><th scope="col">"Port"</th><th scope="col">"Project"</th>
+                                        <th scope="col">"Attached to"</th>{move || (!store.cloud.capabilities().associate_ips).then(|| view! { <th scope="col">"Port"</th> })}<th scope="col">"Project"</th>
                                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
@@ -132,11 +132,16 @@ fn IpRow(
             ip.with(|i| ip_state(i, p.as_ref(), deleting, is_moving)).to_owned()
         })
     };
+    // Synnefo names the server; Neutron only the port (which may be a server's).
     let server = move || {
-        ip.with(|i| i.instance_id.clone())
+        ip.with(|i| (i.instance_id.clone(), i.port_id.clone()))
+            .0
             .map(|s| store.server_label(&s))
+            .or_else(|| ip.with(|i| i.port_id.clone()).map(|p| store.port_label(&p)))
             .unwrap_or_else(|| "—".into())
     };
+    let to_ports = move || store.cloud.capabilities().associate_ips;
+    let where_to = move || if to_ports() { "port" } else { "server" };
     let pool = move || {
         let net = ip.with(|i| i.floating_network_id.clone()).unwrap_or_default();
         store.network_name(&net)
@@ -156,18 +161,23 @@ fn IpRow(
             <td>{pool}</td>
             <td><StatusBadge status=Signal::derive(move || state.get().to_lowercase()) /></td>
             <td>{server}</td>
-            <td class="mono">{move || ip.with(|i| i.port_id.clone()).unwrap_or_else(|| "—".into())}</td>
+            // Neutron names only the port, already in "Attached to".
+            {(!untrack(to_ports)).then(|| view! {
+                <td class="mono">{move || ip.with(|i| i.port_id.as_deref().map(|p| crate::state::actions::short(p).to_owned())).unwrap_or_else(|| "—".into())}</td>
+            })}
             <td>{project}</td>
             <td class="actions">
                 <div class="actions-cell">
                     <Show when=free fallback=move || view! {
                         <button type="button" class="button" disabled=busy on:click=act(Op::Move)
-                            aria-label=move || format!("Move {} to another server", address())>"Move"</button>
+                            aria-label=move || format!("Move {} to another {}", address(), where_to())>"Move"</button>
+                        <button type="button" class="button" disabled=busy on:click=act(Op::Detach)
+                            aria-label=move || format!("Detach {}", address())>"Detach"</button>
                         <button type="button" class="button danger" disabled=busy on:click=act(Op::Release)
-                            aria-label=move || format!("Detach and release {}", address())>"Release"</button>
+                            aria-label=move || if to_ports() { format!("Release {}", address()) } else { format!("Detach and release {}", address()) }>"Release"</button>
                     }>
                         <button type="button" class="button" on:click=act(Op::Attach)
-                            aria-label=move || format!("Attach {} to a server", address())>"Attach"</button>
+                            aria-label=move || format!("Attach {} to a {}", address(), where_to())>"Attach"</button>
                         <button type="button" class="button danger" on:click=act(Op::Release)
                             aria-label=move || format!("Release {}", address())>"Release"</button>
                     </Show>
@@ -268,6 +278,14 @@ fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            <Show when=move || store.cloud.capabilities().associate_ips>
+                <div>
+                    <label for="ip-address">"Address"</label>
+                    <input id="ip-address" type="text" disabled placeholder="Picked by the cloud"
+                        aria-describedby="ip-address-reason" />
+                    <p class="hint" id="ip-address-reason">"The cloud picks a free address: only its administrators may choose one."</p>
+                </div>
+            </Show>
             <p class="cost" id="ip-cost">{move || quota().map(|q| cost_line(&q)).unwrap_or_else(|| "The cloud did not report a floating-IP quota for this project.".into())}</p>
             <Show when=none_left>
                 <p class="form-error" id="ip-none-left">"This project has no floating IPs left. Release one you no longer need, pick another project, or ask for more quota."</p>

@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api;
-use crate::components::login_form::{Credentials, LoginForm};
+use crate::components::login_form::{absolute, Credentials, LoginForm, Secret};
 use crate::state::config::{Config, ConfigState};
 use crate::state::session::{safe_next, Session, SessionContext, SignedOutReason};
 use crate::state::store::Store;
@@ -24,12 +24,17 @@ pub fn Login() -> impl IntoView {
     let sign_in = Action::new_local(move |c: &Credentials| {
         let c = c.clone();
         async move {
-            let url = absolute_url(&c.identity_url);
-            let access = api::identity::authenticate(&url, &c.token).await.map_err(|e| match e.status() {
-                Some(401) => "The cloud did not accept this token. Check that it is complete and not expired.".to_owned(),
-                _ => e.to_string(),
-            })?;
-            Session::from_access(&url, &c.token, &access, c.remember)
+            let url = absolute(&c.identity_url);
+            match &c.secret {
+                Secret::Keystone(method) => api::openstack::sign_in(&url, method, c.remember).await,
+                Secret::Token(token) => {
+                    let access = api::identity::authenticate(&url, token).await.map_err(|e| match e.status() {
+                        Some(401) => "The cloud did not accept this token. Check that it is complete and not expired.".to_owned(),
+                        _ => e.to_string(),
+                    })?;
+                    Session::from_access(&url, token, &access, c.remember)
+                }
+            }
         }
     });
     Effect::new(move |_| {
@@ -41,8 +46,9 @@ pub fn Login() -> impl IntoView {
     let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
     let busy = sign_in.pending();
     let initial_url = Signal::derive(move || {
-        config.current().identity_url.map(|u| absolute_url(&u)).unwrap_or_default()
+        config.current().identity_url.map(|u| absolute(&u)).unwrap_or_default()
     });
+    let initial_family = Signal::derive(move || config.current().family);
     let clouds = Signal::derive(move || config.current().clouds);
 
     view! {
@@ -68,6 +74,7 @@ pub fn Login() -> impl IntoView {
                 }}
                 <LoginForm
                     initial_url=initial_url
+                    initial_family=initial_family
                     clouds=clouds
                     busy=busy
                     error=error
@@ -77,14 +84,5 @@ pub fn Login() -> impl IntoView {
                 />
             </section>
         </main>
-    }
-}
-
-/// Resolve a relative identity URL (as `config.json` may give) against this page.
-fn absolute_url(url: &str) -> String {
-    let base = web_sys::window().and_then(|w| w.location().href().ok());
-    match base.and_then(|b| web_sys::Url::new_with_base(url, &b).ok()) {
-        Some(u) => u.href().trim_end_matches('/').to_owned(),
-        None => url.to_owned(),
     }
 }

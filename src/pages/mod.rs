@@ -7,6 +7,7 @@ pub mod networks;
 pub mod not_found;
 pub mod ports;
 pub mod quotas;
+pub mod routers;
 pub mod servers;
 
 use leptos::prelude::*;

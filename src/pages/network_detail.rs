@@ -26,12 +26,13 @@ pub fn NetworkDetail() -> impl IntoView {
     let load = LocalResource::new(move || {
         let id = id.get();
         until_view_gone(async move {
-            let (net, _, ports, servers, ips) = futures::join!(
+            let (net, _, ports, servers, ips, _) = futures::join!(
                 store.load_network(&id),
                 store.load_subnets(),
                 store.load_ports(),
                 store.load_servers(),
-                store.load_floating_ips()
+                store.load_floating_ips(),
+                store.load_routers()
             );
             let _ = store.load_projects().await;
             net.and(ports).and(servers).and(ips)
@@ -57,6 +58,9 @@ pub fn NetworkDetail() -> impl IntoView {
                                     on_refresh=Callback::new(move |_| load.refetch()) />
                             })}
                             <Subnets network_id=id />
+                            <Show when=move || store.cloud.capabilities().routers>
+                                <Reach network_id=id />
+                            </Show>
                             <ConnectedPorts network_id=id />
                         })
                     })}
@@ -86,19 +90,29 @@ fn Overview(
             <RenameNetwork network=network.clone() />
             <div class="toolbar">
                 <Freshness updated_at=updated_at busy=Signal::derive(|| false) on_refresh=on_refresh />
-                <button type="button" class="button primary" disabled=n.public
-                    title=if n.public { "Servers reach the public network through floating IPs" } else { "" }
-                    on:click=move |_| on_connect.run(n1.clone())>"Connect servers"</button>
+                <Show when=move || store.cloud.capabilities().connect_servers>
+                    <button type="button" class="button primary" disabled=n.public
+                        aria-describedby=n.public.then_some("net-public-reason")
+                        on:click={
+                            let n1 = n1.clone();
+                            move |_| on_connect.run(n1.clone())
+                        }>"Connect servers"</button>
+                </Show>
                 <button type="button" class="button danger" disabled=n.public
-                    title=if n.public { "Public networks cannot be deleted" } else { "" }
+                    aria-describedby=n.public.then_some("net-public-reason")
                     on:click=move |_| on_delete.run(n2.clone())>"Delete network"</button>
             </div>
         </div>
+        {n.public.then(|| view! {
+            <p class="notice" id="net-public-reason">"This network belongs to the cloud: it cannot be deleted, and servers reach it through floating IPs."</p>
+        })}
         <div class="panel">
             <dl class="facts">
                 <div><dt>"ID"</dt><dd class="mono">{n.id.clone()}<CopyButton text=n.id.clone() label=format!("network id {}", n.id) /></dd></div>
                 <div><dt>"Status"</dt><dd><StatusBadge status=n.status.to_string() /></dd></div>
-                <div><dt>"Type"</dt><dd>{n.kind.to_string()}</dd></div>
+                {store.cloud.capabilities_untracked().network_types.then(|| view! {
+                    <div><dt>"Type"</dt><dd>{n.kind.to_string()}</dd></div>
+                })}
                 <div><dt>"Access"</dt><dd>{if n.public { "Public" } else { "Private" }}</dd></div>
                 <div><dt>"Project"</dt><dd>{project}</dd></div>
                 <div><dt>"Floating-IP pool"</dt><dd>{if n.floating_ip_pool { "Yes" } else { "No" }}</dd></div>
@@ -252,5 +266,72 @@ fn ConnectedPorts(#[prop(into)] network_id: Signal<String>) -> impl IntoView {
             </div>
         </Show>
         <DisconnectDialog target=removing on_done=Callback::new(move |_| selection.set(HashSet::new())) />
+    }
+}
+
+/// Neutron: which routers connect this network's subnets (and to which
+/// external network), and which floating IPs reach its ports through them.
+#[component]
+fn Reach(network_id: Memo<String>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let routers = Memo::new(move |_| {
+        let id = network_id.get();
+        let mut out: Vec<(String, String)> = store
+            .ports
+            .values()
+            .into_iter()
+            .filter(|p| p.network_id == id)
+            .filter(|p| {
+                nephele_model::neutron::Owner::of(p.device_owner.as_deref())
+                    == nephele_model::neutron::Owner::RouterInterface
+            })
+            .filter_map(|p| {
+                let router = p.device_id.clone()?;
+                let subnet = p.fixed_ips.first().map(|f| f.subnet.clone()).unwrap_or_default();
+                Some((router, subnet))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    });
+    let floating = Memo::new(move |_| {
+        let id = network_id.get();
+        let ports: Vec<String> =
+            store.ports.values().into_iter().filter(|p| p.network_id == id).map(|p| p.id).collect();
+        store
+            .floating_ips
+            .values()
+            .into_iter()
+            .filter(|ip| ip.port_id.as_ref().is_some_and(|p| ports.contains(p)))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <section class="panel" aria-labelledby="reach-title">
+            <h2 id="reach-title">"Routers and floating IPs"</h2>
+            <Show when=move || !routers.with(Vec::is_empty) fallback=|| view! {
+                <p class="muted">"No router connects this network: its ports cannot take floating IPs. Add one of its subnets to a router on the "<A href="/routers">"Routers"</A>" page."</p>
+            }>
+                <ul class="plain">
+                    {move || routers.get().into_iter().map(|(router, subnet)| {
+                        let gateway = store
+                            .routers
+                            .get(&router)
+                            .and_then(|r| r.gateway_network().map(|g| store.network_name(g)))
+                            .map(|g| format!(", gateway on {g}"))
+                            .unwrap_or_else(|| ", no gateway".into());
+                        view! { <li><A href="/routers">{store.router_label(&router)}</A>{format!(" on subnet {}{gateway}", store.subnet_label(&subnet))}</li> }
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <Show when=move || !floating.with(Vec::is_empty)>
+                <ul class="plain">
+                    {move || floating.get().into_iter().map(|ip| {
+                        let to = ip.port_id.as_deref().map(|p| store.port_label(p)).unwrap_or_default();
+                        view! { <li><A href="/ips">{ip.floating_ip_address.clone()}</A>{format!(" → {to}")}</li> }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </section>
     }
 }

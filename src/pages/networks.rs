@@ -105,6 +105,17 @@ pub fn arrange(
 /// The projects a network can be charged to, with private networks left.
 pub fn project_choices(store: &Store, session: &SessionContext) -> Vec<ProjectChoice> {
     let quotas = store.quotas.get();
+    // OpenStack: objects go to the project the token is scoped to, no other.
+    if !store.cloud.capabilities().project_per_object {
+        let current = session.get().and_then(|s| s.default_project).unwrap_or_default();
+        let available = quotas
+            .as_ref()
+            .and_then(|q| q.get(&current))
+            .and_then(|r| r.get(Resource::PrivateNetwork.as_str()))
+            .map(|e| e.available());
+        let name = store.project_name(&current);
+        return vec![ProjectChoice { id: current, name, available }];
+    }
     let mut ids: Vec<String> = session.get().map(|s| s.projects).unwrap_or_default();
     if let Some(q) = &quotas {
         for id in q.keys() {
@@ -288,7 +299,7 @@ pub fn Networks() -> impl IntoView {
                                         <tr>
                                             {header(SortKey::Name, "Name")}
                                             {header(SortKey::Id, "ID")}
-                                            {header(SortKey::Type, "Type")}
+                                            {move || store.cloud.capabilities().network_types.then(|| header(SortKey::Type, "Type"))}
                                             {header(SortKey::Status, "Status")}
                                             <th scope="col">"Access"</th>
                                             <th scope="col">"Subnets"</th>
@@ -371,8 +382,8 @@ fn NetworkRow(
     view! {
         <tr>
             <th scope="row"><A href=href>{name}</A></th>
-            <td class="mono">{id.clone()}<CopyButton text=id.clone() label=format!("network id {id}") /></td>
-            <td>{move || net.with(|n| n.kind.to_string())}</td>
+            <td class="mono" title=id.clone()>{crate::state::actions::short(&id).to_owned()}<CopyButton text=id.clone() label=format!("network id {id}") /></td>
+            {untrack(|| store.cloud.capabilities().network_types).then(|| view! { <td>{move || net.with(|n| n.kind.to_string())}</td> })}
             <td><StatusBadge status=Signal::derive(move || net.with(|n| n.status.to_string())) /></td>
             <td>{move || if net.with(|n| n.public) { "Public" } else { "Private" }}</td>
             <td class="mono">{subnets}</td>

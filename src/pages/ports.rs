@@ -13,11 +13,18 @@ use crate::components::ports::{DisconnectDialog, PortRow};
 use crate::state::notify::Announcer;
 use crate::state::store::Store;
 
-pub fn validate(network_id: &str, server_id: &str, ip: &str) -> Result<NewPort, String> {
+/// Check the form. `server_required`: the port connects a server (Synnefo);
+/// elsewhere a port can stand alone until something uses it.
+pub fn validate(
+    network_id: &str,
+    server_id: &str,
+    ip: &str,
+    server_required: bool,
+) -> Result<NewPort, String> {
     if network_id.is_empty() {
         return Err("Choose the network to connect.".into());
     }
-    if server_id.is_empty() {
+    if server_id.is_empty() && server_required {
         return Err("Choose the server to connect.".into());
     }
     let ip = ip.trim();
@@ -98,6 +105,9 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     let ip = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
+    // Neutron: a port stands alone (servers attach through Nova); tenants may
+    // not make ports on external networks.
+    let standalone = move || !store.cloud.capabilities().connect_servers;
     let create = Action::new_local(move |p: &NewPort| {
         let p = p.clone();
         async move { store.create_port(&p).await }
@@ -112,7 +122,13 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        match validate(&network.get_untracked(), &server.get_untracked(), &ip.get_untracked()) {
+        let needs_server = store.cloud.capabilities_untracked().connect_servers;
+        match validate(
+            &network.get_untracked(),
+            &server.get_untracked(),
+            &ip.get_untracked(),
+            needs_server,
+        ) {
             Err(m) => problem.set(Some(m)),
             Ok(p) => {
                 problem.set(None);
@@ -128,12 +144,13 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
                 <label for="port-network">"Network"</label>
                 <select id="port-network" on:change=move |ev| network.set(event_target_value(&ev))>
                     <option value="">"Choose a network"</option>
-                    {move || store.networks.values().into_iter().map(|n| {
+                    {move || store.networks.values().into_iter().filter(|n| !standalone() || !n.public).map(|n| {
                         let label = if n.name.is_empty() { n.id.clone() } else { format!("{} ({})", n.name, n.id) };
                         view! { <option value=n.id.clone()>{label}</option> }
                     }).collect_view()}
                 </select>
             </div>
+            <Show when=move || !standalone()>
             <div>
                 <label for="port-server">"Server"</label>
                 <select id="port-server" on:change=move |ev| server.set(event_target_value(&ev))>
@@ -143,11 +160,16 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            </Show>
             <div>
                 <label for="port-ip">"Fixed IP address (optional)"</label>
                 <input id="port-ip" type="text" inputmode="decimal" autocomplete="off"
                     bind:value=ip />
-                <p class="hint">"On the public network this must be one of your floating IPs."</p>
+                <p class="hint">{move || if standalone() {
+                    "An address on the network's subnet; the cloud picks one when empty. The port stays DOWN until a server uses it."
+                } else {
+                    "On the public network this must be one of your floating IPs."
+                }}</p>
             </div>
             <Show when=move || problem.get().is_some()>
                 <p class="form-error" role="alert">{move || problem.get()}</p>
@@ -169,12 +191,13 @@ mod tests {
 
     #[test]
     fn port_form_validation() {
-        assert_eq!(validate("", "141", "").unwrap_err(), "Choose the network to connect.");
-        assert_eq!(validate("2", "", "").unwrap_err(), "Choose the server to connect.");
-        assert!(validate("2", "141", "10.0.0").unwrap_err().contains("not an IPv4 address"));
-        assert_eq!(validate("2", "141", " ").unwrap().ip_address, None);
+        assert_eq!(validate("", "141", "", true).unwrap_err(), "Choose the network to connect.");
+        assert_eq!(validate("2", "", "", true).unwrap_err(), "Choose the server to connect.");
+        assert_eq!(validate("2", "", "", false).unwrap().device_id, "");
+        assert!(validate("2", "141", "10.0.0", true).unwrap_err().contains("not an IPv4 address"));
+        assert_eq!(validate("2", "141", " ", true).unwrap().ip_address, None);
         assert_eq!(
-            validate("1", "141", "192.168.3.5").unwrap().ip_address.as_deref(),
+            validate("1", "141", "192.168.3.5", true).unwrap().ip_address.as_deref(),
             Some("192.168.3.5")
         );
     }

@@ -13,13 +13,17 @@ use crate::state::session::SessionContext;
 use crate::state::store::Store;
 
 /// Resources in the order people think of them; others follow by name.
-const ORDER: [Resource; 7] = [
+const ORDER: [Resource; 11] = [
     Resource::Vm,
     Resource::Cpu,
     Resource::Ram,
     Resource::Disk,
     Resource::FloatingIp,
     Resource::PrivateNetwork,
+    Resource::Subnet,
+    Resource::Router,
+    Resource::Port,
+    Resource::SecurityGroup,
     Resource::PithosDiskspace,
 ];
 

@@ -62,7 +62,11 @@ pub fn Servers() -> impl IntoView {
                                 </table>
                             </div>
                             <Show when=move || store.servers.rows().is_empty()>
-                                <p class="empty">"You have no servers."</p>
+                                <p class="empty">{move || if store.cloud.capabilities().compute {
+                                    "You have no servers."
+                                } else {
+                                    "This cloud's catalog lists no compute service, so there are no servers to show."
+                                }}</p>
                             </Show>
                         })
                     })}

@@ -16,11 +16,66 @@ use leptos::prelude::*;
 use nephele_model::floating_ip::FloatingIp;
 use nephele_model::id::{NetworkId, ServerId};
 use nephele_model::network::Network;
+use nephele_model::neutron::{Owner, Router};
 use nephele_model::port::Port;
 
 use crate::api::cloud::{NewNetwork, NewPort};
 use crate::api::ApiError;
 use crate::state::store::Store;
+
+/// Where a floating IP is attached: a server (Synnefo) or a port (Neutron).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpTarget {
+    Server(String),
+    Port(String),
+}
+
+/// The first 8 characters of a UUID: enough to tell ports apart on screen.
+pub fn short(id: &str) -> &str {
+    if id.len() > 12 && id.is_char_boundary(8) {
+        &id[..8]
+    } else {
+        id
+    }
+}
+
+/// Something that keeps a network from being deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hold {
+    /// A port the tenant can remove (Synnefo: a server's connection).
+    Port(Port),
+    /// Neutron: a floating IP associated with a port on the network.
+    FloatingIp(FloatingIp),
+    /// Neutron: a router's interface on one of the network's subnets.
+    RouterInterface { router: String, subnet: String, port: String },
+    /// Neutron: a server's interface, which only Nova can remove.
+    ServerPort(Port),
+}
+
+impl Hold {
+    /// The step's key in a progress list.
+    pub fn key(&self) -> String {
+        match self {
+            Hold::Port(p) | Hold::ServerPort(p) => p.id.clone(),
+            Hold::FloatingIp(ip) => format!("ip:{}", ip.id),
+            Hold::RouterInterface { port, .. } => port.clone(),
+        }
+    }
+
+    /// Only Nova can clear it: the dialog says so and cannot go on.
+    pub fn blocks(&self) -> bool {
+        matches!(self, Hold::ServerPort(_))
+    }
+}
+
+fn step_result(
+    progress: &mut impl FnMut(&str, StepState),
+    key: &str,
+    result: Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    progress(key, if result.is_ok() { StepState::Done } else { StepState::Failed });
+    result
+}
 
 /// Where one step of a workflow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +113,92 @@ pub fn until(
 }
 
 impl Store {
+    // Projects
+
+    /// Switch to another project (OpenStack: one token per project). The last
+    /// project's objects are forgotten only once the new token is in hand, so
+    /// a refusal leaves everything as it was; the pages reload for the new one.
+    pub async fn switch_project(&self, project: &str) -> Result<(), ApiError> {
+        let projects = self.projects.get_untracked();
+        self.switching.set(Some(project.to_owned()));
+        let switched = self.cloud.switch_project(project).await;
+        self.switching.set(None);
+        switched?;
+        self.clear();
+        self.projects.set(projects);
+        // The header's summary reads these; pages reload the rest themselves.
+        let _ = self.load_quotas().await;
+        Ok(())
+    }
+
+    // Routers (Neutron)
+
+    /// Create a router, its gateway on `external_network` when given.
+    pub async fn create_router(
+        &self,
+        name: &str,
+        external_network: Option<&str>,
+    ) -> Result<Router, ApiError> {
+        let router = self.cloud.create_router(name, external_network).await?;
+        self.routers.upsert(router.clone());
+        Ok(router)
+    }
+
+    /// Connect a subnet to a router; its interface port appears in the ports.
+    pub async fn add_router_interface(&self, router: &str, subnet: &str) -> Result<(), ApiError> {
+        self.cloud.router_interface(router, subnet, true).await?;
+        self.load_ports().await
+    }
+
+    pub async fn remove_router_interface(
+        &self,
+        router: &str,
+        subnet: &str,
+    ) -> Result<(), ApiError> {
+        self.cloud.router_interface(router, subnet, false).await?;
+        self.load_ports().await
+    }
+
+    /// The router's interfaces: (interface port, subnet) pairs, tracked.
+    pub fn router_interfaces(&self, router: &str) -> Vec<(Port, String)> {
+        self.ports
+            .values()
+            .into_iter()
+            .filter(|p| Owner::of(p.device_owner.as_deref()) == Owner::RouterInterface)
+            .filter(|p| p.device_id.as_deref() == Some(router))
+            .flat_map(|p| {
+                let subnets: Vec<String> = p.fixed_ips.iter().map(|f| f.subnet.clone()).collect();
+                subnets.into_iter().map(move |s| (p.clone(), s))
+            })
+            .collect()
+    }
+
+    /// Remove the router's interfaces (Neutron refuses to delete a router that
+    /// has any), then delete it. `progress` hears each step in words.
+    pub async fn delete_router(
+        &self,
+        router: &str,
+        mut progress: impl FnMut(String),
+    ) -> Result<(), ApiError> {
+        for (_, subnet) in untrack(|| self.router_interfaces(router)) {
+            progress(format!("Removing the interface on subnet {}…", self.subnet_label(&subnet)));
+            self.cloud.router_interface(router, &subnet, false).await?;
+        }
+        progress("Deleting the router…".into());
+        self.cloud.delete_router(router).await?;
+        self.routers.remove(router);
+        self.load_ports().await
+    }
+
+    /// "10.0.0.0/24" (or the subnet's id when unknown).
+    pub fn subnet_label(&self, id: &str) -> String {
+        self.subnets
+            .get_untracked(id)
+            .map(|s| if s.name.is_empty() { s.cidr } else { format!("{} ({})", s.name, s.cidr) })
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| short(id).to_owned())
+    }
+
     // Networks
 
     /// Create a network (and its subnet, if asked) and show it.
@@ -73,19 +214,96 @@ impl Store {
         Ok(network)
     }
 
-    /// Disconnect everything on the network (`ports`), then delete it. `progress`
-    /// hears about each port by id and about the network as `"network"`.
-    pub async fn disconnect_all_and_delete(
+    /// What holds a network, in the order it must be cleared (tracked).
+    /// Synnefo: its ports (servers' connections). Neutron: floating IPs on its
+    /// ports, the tenant's ports, router interfaces on its subnets, and servers'
+    /// interfaces, which only Nova can remove (they block the delete here). The
+    /// cloud's own ports (DHCP) go with the network.
+    pub fn network_holds(&self, network_id: &str) -> Vec<Hold> {
+        let ports: Vec<Port> =
+            self.ports.values().into_iter().filter(|p| p.network_id == network_id).collect();
+        if !self.cloud.capabilities().routers {
+            return ports.into_iter().map(Hold::Port).collect();
+        }
+        let mut holds: Vec<Hold> = self
+            .floating_ips
+            .values()
+            .into_iter()
+            .filter(|ip| ip.port_id.as_ref().is_some_and(|p| ports.iter().any(|x| &x.id == p)))
+            .map(Hold::FloatingIp)
+            .collect();
+        let mut interfaces = Vec::new();
+        let mut servers = Vec::new();
+        for p in ports {
+            match Owner::of(p.device_owner.as_deref()) {
+                Owner::Tenant => holds.push(Hold::Port(p)),
+                Owner::Server => servers.push(Hold::ServerPort(p)),
+                Owner::RouterInterface => interfaces.push(Hold::RouterInterface {
+                    router: p.device_id.clone().unwrap_or_default(),
+                    subnet: p.fixed_ips.first().map(|f| f.subnet.clone()).unwrap_or_default(),
+                    port: p.id,
+                }),
+                Owner::Cloud => {}
+            }
+        }
+        holds.extend(interfaces);
+        holds.extend(servers);
+        holds
+    }
+
+    /// Clear what holds the network (`holds`, from [`Store::network_holds`]),
+    /// in order, then delete it. `progress` hears about each hold by its
+    /// [`Hold::key`] and about the network as `"network"`.
+    pub async fn clear_and_delete_network(
         &self,
         network_id: &str,
-        ports: Vec<Port>,
+        holds: Vec<Hold>,
         give_up_ms: u32,
         mut progress: impl FnMut(&str, StepState),
     ) -> Result<(), ApiError> {
+        let mut ports = Vec::new();
+        for hold in holds {
+            let key = hold.key();
+            match hold {
+                Hold::Port(p) => ports.push(p),
+                Hold::FloatingIp(ip) => {
+                    progress(&key, StepState::Running);
+                    let updated = self.cloud.associate_floating_ip(&ip.id, None).await;
+                    step_result(
+                        &mut progress,
+                        &key,
+                        updated.map(|ip| self.floating_ips.upsert(ip)),
+                    )?;
+                }
+                Hold::RouterInterface { router, subnet, port } => {
+                    // Ports before interfaces: an interface a floating IP still
+                    // routes through cannot be removed.
+                    self.disconnect(std::mem::take(&mut ports), give_up_ms, &mut progress).await?;
+                    progress(&key, StepState::Running);
+                    let removed = self.cloud.router_interface(&router, &subnet, false).await;
+                    step_result(&mut progress, &key, removed.map(|()| self.remove_port(&port)))?;
+                }
+                Hold::ServerPort(p) => {
+                    progress(&key, StepState::Failed);
+                    return Err(ApiError::Status {
+                        path: format!("/ports/{}", p.id),
+                        status: 409,
+                        body: "a server's interface holds the network".into(),
+                    });
+                }
+            }
+        }
         self.disconnect(ports, give_up_ms, &mut progress).await?;
         progress("network", StepState::Running);
         self.cloud.delete_network(network_id).await?;
         self.networks.remove(network_id);
+        self.subnets.replace_all(
+            self.subnets
+                .values_untracked()
+                .into_iter()
+                .filter(|s| s.network_id != network_id)
+                .collect(),
+        );
         progress("network", StepState::Done);
         Ok(())
     }
@@ -108,11 +326,20 @@ impl Store {
         results
     }
 
-    /// Create one port as the form describes it.
+    /// Create one port as the form describes it. On Neutron a new port is
+    /// DOWN until something binds it: it is watched for a while, then the row
+    /// says why it stays down.
     pub async fn create_port(&self, new: &NewPort) -> Result<Port, ApiError> {
         let port = self.cloud.create_port(new).await?;
+        self.pending.mark_awaiting_up(&port);
         self.upsert_port(port.clone());
         Ok(port)
+    }
+
+    /// Delete a port the tenant made (Neutron deletes at once: 204, then 404).
+    pub async fn delete_port(&self, id: &str, give_up_ms: u32) -> Result<(), ApiError> {
+        self.request_port_removal(id).await?;
+        self.ports_gone(vec![id.to_owned()], give_up_ms).await
     }
 
     /// Remove these ports and wait until they are gone. Synnefo refuses a second
@@ -164,6 +391,11 @@ impl Store {
     /// gone (404) is simply forgotten.
     async fn request_port_removal(&self, id: &str) -> Result<(), ApiError> {
         match self.cloud.delete_port(id).await {
+            // Neutron deletes at once (the port is 404 right after the 204).
+            Ok(()) if self.cloud.capabilities_untracked().ports_delete_at_once => {
+                self.remove_port(id);
+                Ok(())
+            }
             Ok(()) => {
                 self.mark_deleting(id);
                 Ok(())
@@ -198,45 +430,67 @@ impl Store {
 
     // Floating IPs
 
-    /// Attach a free floating IP to a server: a port on the IP's network that
-    /// carries the address.
+    /// Attach a free floating IP. Synnefo: to a server, as a port on the IP's
+    /// network that carries the address. Neutron: to a port, by association.
     pub async fn attach_floating_ip(
         &self,
         ip: &FloatingIp,
-        server: ServerId<'_>,
-    ) -> Result<Port, ApiError> {
-        self.create_port(&NewPort::floating_ip(ip, server)).await
+        target: &IpTarget,
+    ) -> Result<(), ApiError> {
+        match target {
+            IpTarget::Server(server) => {
+                self.create_port(&NewPort::floating_ip(ip, ServerId(server))).await.map(drop)
+            }
+            IpTarget::Port(port) => {
+                let updated = self.cloud.associate_floating_ip(&ip.id, Some(port)).await?;
+                self.floating_ips.upsert(updated);
+                Ok(())
+            }
+        }
     }
 
-    /// Detach a floating IP (remove its port) and wait until the port is gone; the
-    /// address stays reserved.
+    /// Detach a floating IP; the address stays reserved. Synnefo: remove its
+    /// port and wait until it is gone. Neutron: one request.
     pub async fn detach_floating_ip(
         &self,
         ip: &FloatingIp,
         give_up_ms: u32,
     ) -> Result<(), ApiError> {
         let Some(port) = ip.port_id.clone() else { return Ok(()) };
+        if self.cloud.capabilities_untracked().associate_ips {
+            let updated = self.cloud.associate_floating_ip(&ip.id, None).await?;
+            self.floating_ips.upsert(updated);
+            return Ok(());
+        }
         self.request_port_removal(&port).await?;
         self.ports_gone(vec![port], give_up_ms).await?;
         self.load_floating_ips().await
     }
 
-    /// Move a floating IP to another server: detach, wait, attach. If attaching
-    /// fails the address stays reserved and detached, and `progress` says so.
+    /// Move a floating IP elsewhere. Neutron re-associates in one request;
+    /// Synnefo refuses that, so: detach, wait, attach. If attaching fails the
+    /// address stays reserved and detached, and `progress` says so.
     pub async fn move_floating_ip(
         &self,
         ip: &FloatingIp,
-        server: ServerId<'_>,
+        target: &IpTarget,
         give_up_ms: u32,
         mut progress: impl FnMut(String),
     ) -> Result<(), ApiError> {
+        let to = self.target_label(target);
+        if self.cloud.capabilities_untracked().associate_ips {
+            progress(format!("Moving to {to}…"));
+            self.attach_floating_ip(ip, target).await?;
+            progress(format!("Moved to {to}."));
+            return Ok(());
+        }
         let from = ip.instance_id.as_deref().map(|s| self.server_label(s)).unwrap_or_default();
         progress(format!("Detaching from {from}…"));
         self.detach_floating_ip(ip, give_up_ms).await?;
         progress("Detached.".into());
-        progress(format!("Attaching to {}…", self.server_label(server.0)));
-        match self.attach_floating_ip(ip, server).await {
-            Ok(_) => {
+        progress(format!("Attaching to {to}…"));
+        match self.attach_floating_ip(ip, target).await {
+            Ok(()) => {
                 progress("Attached: the new port is in BUILD.".into());
                 Ok(())
             }
@@ -250,14 +504,41 @@ impl Store {
         }
     }
 
-    /// Release a floating IP, detaching it first if it is attached.
+    /// "server web (141)" or "port 1a2b (on network “lan”)".
+    pub fn target_label(&self, target: &IpTarget) -> String {
+        match target {
+            IpTarget::Server(s) => self.server_label(s),
+            IpTarget::Port(p) => self.port_label(p),
+        }
+    }
+
+    /// A port in words: its name or id, and what it belongs to.
+    pub fn port_label(&self, id: &str) -> String {
+        let Some(port) = self.ports.get_untracked(id) else { return format!("port {id}") };
+        let name = if port.name.is_empty() {
+            format!("port {}", short(id))
+        } else {
+            format!("port “{}”", port.name)
+        };
+        let address =
+            port.fixed_ips.first().map(|f| format!(" {}", f.ip_address)).unwrap_or_default();
+        match port.device_id.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) if self.servers.get_untracked(d).is_some() => {
+                format!("{name}{address} of {}", self.server_label(d))
+            }
+            _ => format!("{name}{address}"),
+        }
+    }
+
+    /// Release a floating IP. Synnefo refuses to release an attached one, so it
+    /// is detached first; Neutron releases it as it is.
     pub async fn release_floating_ip(
         &self,
         ip: &FloatingIp,
         give_up_ms: u32,
         mut progress: impl FnMut(String),
     ) -> Result<(), ApiError> {
-        if ip.port_id.is_some() {
+        if ip.port_id.is_some() && !self.cloud.capabilities_untracked().associate_ips {
             progress("Detaching…".into());
             self.detach_floating_ip(ip, give_up_ms).await?;
             progress("Detached. Releasing…".into());

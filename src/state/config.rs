@@ -2,6 +2,7 @@
 //! in, so one build serves any cloud.
 
 use leptos::prelude::*;
+use nephele_model::identity::Family;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -14,6 +15,10 @@ pub struct RuntimeConfig {
     /// resolved against the portal's own origin.
     #[serde(default)]
     pub identity_url: Option<String>,
+    /// What `identity_url` is: `"synnefo"` or `"openstack"`. When absent the
+    /// URL's shape or its version document tells.
+    #[serde(default)]
+    pub family: Option<Family>,
     /// Clouds to choose from at login (name + identity URL).
     #[serde(default)]
     pub clouds: Vec<CloudChoice>,
@@ -33,6 +38,8 @@ pub struct RuntimeConfig {
 pub struct CloudChoice {
     pub name: String,
     pub identity_url: String,
+    #[serde(default)]
+    pub family: Option<Family>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -59,6 +66,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             title: default_title(),
             identity_url: None,
+            family: None,
             clouds: Vec::new(),
             poll: PollConfig::default(),
             api_origins: Vec::new(),
@@ -130,5 +138,13 @@ mod tests {
         let c =
             RuntimeConfig::parse(r#"{"api_origins": ["https://cyclades.example.org"]}"#).unwrap();
         assert_eq!(c.api_origins, ["https://cyclades.example.org"]);
+        let c = RuntimeConfig::parse(
+            r#"{"identity_url": "https://k:5000/v3", "family": "openstack",
+                "clouds": [{"name": "a", "identity_url": "https://a/identity/v2.0", "family": "synnefo"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.family, Some(Family::OpenStack));
+        assert_eq!(c.clouds[0].family, Some(Family::Synnefo));
+        assert!(RuntimeConfig::parse(r#"{"family": "aws"}"#).is_err());
     }
 }

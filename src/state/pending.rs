@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use nephele_model::port::Port;
+use nephele_model::PortStatus;
 
 /// One port's pending state, as its row reads it.
 #[derive(Clone)]
@@ -21,6 +22,10 @@ pub struct PortCell {
     pub stuck: ArcRwSignal<bool>,
     /// The user deleted it and it still exists.
     pub deleting: ArcRwSignal<bool>,
+    /// The user just made it on a cloud where ports start DOWN (Neutron): it is
+    /// watched while DOWN, since binding may bring it up. Without agents it never
+    /// comes up, and once given up on the row says so instead of spinning.
+    pub awaiting_up: ArcRwSignal<bool>,
 }
 
 impl PortCell {
@@ -29,6 +34,7 @@ impl PortCell {
             since: ArcRwSignal::new(None),
             stuck: ArcRwSignal::new(false),
             deleting: ArcRwSignal::new(false),
+            awaiting_up: ArcRwSignal::new(false),
         }
     }
 }
@@ -77,6 +83,7 @@ impl PendingPorts {
     pub fn observe(&self, id: &str, port: Option<&Port>) {
         let Some(port) = port else {
             if let Some(cell) = self.cells.with_value(|c| c.get(id).cloned()) {
+                set_if_changed(&cell.awaiting_up, false);
                 set_if_changed(&cell.deleting, false);
                 set_if_changed(&cell.stuck, false);
                 set_if_changed(&cell.since, None);
@@ -91,8 +98,20 @@ impl PendingPorts {
             return;
         }
         let cell = known.unwrap_or_else(|| self.cell(id));
-        let pending = build || cell.deleting.get_untracked();
+        let down = port.status == PortStatus::Down;
+        if !down {
+            set_if_changed(&cell.awaiting_up, false);
+        }
+        let pending = build || cell.deleting.get_untracked() || cell.awaiting_up.get_untracked();
         self.settle(id, &cell, pending);
+    }
+
+    /// The user just made this port and the cloud reports it DOWN: watch it
+    /// until it comes up or the give-up time passes.
+    pub fn mark_awaiting_up(&self, port: &Port) {
+        if port.status == PortStatus::Down {
+            set_if_changed(&self.cell(&port.id).awaiting_up, true);
+        }
     }
 
     /// The user asked to delete this port: it is pending until it is gone.
@@ -144,6 +163,7 @@ impl PendingPorts {
     pub fn clear(&self) {
         let cells = self.cells.with_value(|c| c.values().cloned().collect::<Vec<_>>());
         for cell in cells {
+            set_if_changed(&cell.awaiting_up, false);
             set_if_changed(&cell.deleting, false);
             set_if_changed(&cell.stuck, false);
             set_if_changed(&cell.since, None);

@@ -136,7 +136,14 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
             }
             Err(e) => Err(e),
         },
-        Request::List => store.load_ports().await,
+        Request::List => {
+            let ids: Vec<String> = watched
+                .iter()
+                .map(|(id, _)| id.clone())
+                .filter(|id| !plan.newly_stuck.contains(id))
+                .collect();
+            store.load_ports_by_id(&ids).await
+        }
     };
     if outcome.is_err() {
         // A failed poll is retried on the next tick; the page shows its own errors.

@@ -4,7 +4,8 @@
 //! "remember me", then in `localStorage`. It is never put in a URL or a log.
 
 use leptos::prelude::*;
-use nephele_model::identity::{Access, Endpoints};
+use nephele_model::identity::{Access, Endpoints, Family};
+use nephele_model::keystone::Token;
 use serde::{Deserialize, Serialize};
 
 const STORAGE_KEY: &str = "nephele.session";
@@ -37,7 +38,24 @@ pub struct Session {
     /// When the token expires, as the identity service said (ISO 8601).
     pub expires: Option<String>,
     pub remember: bool,
+    /// Synnefo or OpenStack: which API calls this session makes.
+    #[serde(default)]
+    pub family: Family,
+    /// OpenStack: the token is scoped to `default_project` only; it can be
+    /// exchanged for one on another project (not when it came from an
+    /// application credential, which is bound to its project).
+    #[serde(default)]
+    pub can_rescope: bool,
+    /// OpenStack: the catalog's regions with a network service, and the one used.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub region: Option<String>,
 }
+
+/// Where the user last worked, by cloud: signing in again (after the token's
+/// hour is up) returns to that project. Ids only, never a token.
+const LAST_PROJECT_KEY: &str = "nephele.last-project";
 
 impl Session {
     /// Build a session from the identity service's answer.
@@ -64,7 +82,77 @@ impl Session {
             endpoints,
             expires: token_info.and_then(|t| t.expires.clone()),
             remember,
+            family: Family::Synnefo,
+            can_rescope: false,
+            regions: Vec::new(),
+            region: None,
         })
+    }
+
+    /// Build a session from a Keystone token scoped to a project. `projects`:
+    /// the ids the user may switch to.
+    pub fn from_keystone(
+        identity_url: &str,
+        token: &str,
+        body: &Token,
+        projects: Vec<String>,
+        can_rescope: bool,
+        remember: bool,
+        region: Option<&str>,
+    ) -> Result<Session, String> {
+        let user = body.user.as_ref().ok_or("Keystone did not say who this token belongs to.")?;
+        let project = body
+            .project
+            .as_ref()
+            .ok_or("Keystone issued a token for no project: choose a project to work in.")?;
+        let regions = body.regions();
+        let region = region.filter(|r| regions.iter().any(|x| x == r)).map(str::to_owned);
+        let region = region.or_else(|| regions.first().cloned());
+        let endpoints = body
+            .endpoints(region.as_deref())
+            .map_err(|e| format!("This cloud cannot be used: {e}."))?;
+        Ok(Session {
+            identity_url: identity_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            user_id: user.id.clone(),
+            user_name: if user.name.is_empty() { user.id.clone() } else { user.name.clone() },
+            projects,
+            default_project: Some(project.id.clone()),
+            endpoints,
+            expires: body.expires_at.clone(),
+            remember,
+            family: Family::OpenStack,
+            can_rescope,
+            regions,
+            region,
+        })
+    }
+
+    /// The project this session's calls are made for (OpenStack: the one its
+    /// token is scoped to).
+    pub fn project(&self) -> Option<&str> {
+        self.default_project.as_deref()
+    }
+}
+
+/// The project the user last worked in on this cloud, if remembered.
+pub fn last_project(identity_url: &str) -> Option<String> {
+    let all = local_storage()?.get_item(LAST_PROJECT_KEY).ok()??;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&all).ok()?;
+    map.get(identity_url.trim_end_matches('/')).cloned()
+}
+
+fn remember_project(identity_url: &str, project: &str) {
+    let Some(storage) = local_storage() else { return };
+    let mut map: std::collections::BTreeMap<String, String> = storage
+        .get_item(LAST_PROJECT_KEY)
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    map.insert(identity_url.trim_end_matches('/').to_owned(), project.to_owned());
+    if let Ok(json) = serde_json::to_string(&map) {
+        let _ = storage.set_item(LAST_PROJECT_KEY, &json);
     }
 }
 
@@ -106,6 +194,11 @@ impl SessionContext {
         self.session.get_untracked()
     }
 
+    /// Read part of the session, tracking it.
+    pub fn read<T>(&self, f: impl FnOnce(Option<&Session>) -> T) -> T {
+        self.session.with(|s| f(s.as_ref()))
+    }
+
     pub fn is_signed_in(&self) -> bool {
         self.session.with(Option::is_some)
     }
@@ -115,6 +208,9 @@ impl SessionContext {
     }
 
     pub fn sign_in(&self, session: Session) {
+        if let (Family::OpenStack, Some(p)) = (session.family, session.project()) {
+            remember_project(&session.identity_url, p);
+        }
         clear_storage();
         let storage = if session.remember { local_storage() } else { session_storage() };
         if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(&session)) {

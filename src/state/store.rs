@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use nephele_model::account::Project;
 use nephele_model::floating_ip::FloatingIp;
 use nephele_model::network::Network;
+use nephele_model::neutron::Router;
 use nephele_model::port::Port;
 use nephele_model::quota::Quotas;
 use nephele_model::server::Server;
@@ -25,7 +26,7 @@ pub trait Keyed {
 macro_rules! keyed {
     ($($t:ty),*) => {$(impl Keyed for $t { fn key(&self) -> &str { &self.id } })*};
 }
-keyed!(Network, Subnet, Port, Server, FloatingIp);
+keyed!(Network, Subnet, Port, Server, FloatingIp, Router);
 
 /// One row: its id and a signal with the object. The signal is reference
 /// counted, not owned by whichever page happened to load it: rows outlive the
@@ -199,10 +200,15 @@ pub struct Store {
     pub ports: Collection<Port>,
     pub servers: Collection<Server>,
     pub floating_ips: Collection<FloatingIp>,
+    /// Neutron's routers (empty on Synnefo, which has none).
+    pub routers: Collection<Router>,
     pub quotas: RwSignal<Option<Quotas>>,
     pub projects: RwSignal<Vec<Project>>,
     /// Which ports are waiting for the cloud (BUILD, or being deleted).
     pub pending: PendingPorts,
+    /// The project being switched to (OpenStack), while its token is fetched:
+    /// the page is hidden meanwhile, so nothing is done in the old project.
+    pub switching: RwSignal<Option<String>>,
 }
 
 impl Store {
@@ -214,9 +220,11 @@ impl Store {
             ports: Collection::new(),
             servers: Collection::new(),
             floating_ips: Collection::new(),
+            routers: Collection::new(),
             quotas: RwSignal::new(None),
             projects: RwSignal::new(Vec::new()),
             pending: PendingPorts::new(),
+            switching: RwSignal::new(None),
         }
     }
 
@@ -228,6 +236,7 @@ impl Store {
         self.ports.clear();
         self.servers.clear();
         self.floating_ips.clear();
+        self.routers.clear();
         self.quotas.set(None);
         self.projects.set(Vec::new());
         self.pending.clear();
@@ -255,6 +264,33 @@ impl Store {
     pub async fn load_ports(&self) -> Result<(), ApiError> {
         let list = self.cloud.ports().await?;
         self.apply_ports(list);
+        Ok(())
+    }
+
+    /// Bring these (pending) ports up to date: where the cloud filters by id,
+    /// exactly them in one request; elsewhere, the whole list.
+    pub async fn load_ports_by_id(&self, ids: &[String]) -> Result<(), ApiError> {
+        if !self.cloud.capabilities_untracked().filter_ports_by_id {
+            return self.load_ports().await;
+        }
+        let found = self.cloud.ports_with_ids(ids).await?;
+        for id in ids {
+            if !found.iter().any(|p| &p.id == id) {
+                self.remove_port(id);
+            }
+        }
+        for port in found {
+            self.upsert_port(port);
+        }
+        Ok(())
+    }
+
+    pub async fn load_routers(&self) -> Result<(), ApiError> {
+        if !self.cloud.capabilities_untracked().routers {
+            return Ok(());
+        }
+        let list = self.cloud.routers().await?;
+        self.routers.replace_all(list);
         Ok(())
     }
 
@@ -316,6 +352,77 @@ impl Store {
             })
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Ports a floating IP from `pool` can be associated with (Neutron), each
+    /// with the reason it cannot when it cannot: the port's subnet must be
+    /// connected by a router whose gateway is on the pool, and the port must not
+    /// hold another floating IP. `except`: the port the IP is on now. Tracked.
+    pub fn ports_for_floating_ip(
+        &self,
+        pool: &str,
+        except: Option<&str>,
+    ) -> Vec<(Port, Option<String>)> {
+        use nephele_model::neutron::Owner;
+        let ports = self.ports.values();
+        let routed: Vec<String> = self
+            .routers
+            .values()
+            .into_iter()
+            .filter(|r| r.gateway_network() == Some(pool))
+            .map(|r| r.id)
+            .collect();
+        // Subnets that a router with a gateway on the pool has an interface on.
+        let reachable: Vec<String> = ports
+            .iter()
+            .filter(|p| Owner::of(p.device_owner.as_deref()) == Owner::RouterInterface)
+            .filter(|p| p.device_id.as_ref().is_some_and(|d| routed.contains(d)))
+            .flat_map(|p| p.fixed_ips.iter().map(|f| f.subnet.clone()))
+            .collect();
+        let taken: Vec<String> =
+            self.floating_ips.values().into_iter().filter_map(|ip| ip.port_id).collect();
+        ports
+            .into_iter()
+            .filter(|p| {
+                matches!(Owner::of(p.device_owner.as_deref()), Owner::Tenant | Owner::Server)
+            })
+            .filter(|p| Some(p.id.as_str()) != except)
+            .filter(|p| !self.networks.get(&p.network_id).is_some_and(|n| n.public))
+            .map(|p| {
+                let reason = if taken.contains(&p.id) {
+                    Some("has a floating IP already".to_owned())
+                } else if !p.fixed_ips.iter().any(|f| reachable.contains(&f.subnet)) {
+                    Some("no router connects its subnet to this pool".to_owned())
+                } else {
+                    None
+                };
+                (p, reason)
+            })
+            .collect()
+    }
+
+    /// What a port belongs to, in words: a server, a router, the cloud, or "—".
+    pub fn holder_label(&self, port: &Port) -> String {
+        use nephele_model::neutron::Owner;
+        let device = port.device_id.as_deref().filter(|d| !d.is_empty());
+        match (Owner::of(port.device_owner.as_deref()), device) {
+            (Owner::RouterInterface, Some(r)) => format!("{} (interface)", self.router_label(r)),
+            (Owner::Cloud, _) => {
+                let what =
+                    port.device_owner.as_deref().unwrap_or("").trim_start_matches("network:");
+                format!("the cloud ({what})")
+            }
+            (_, Some(d)) => self.server_label(d),
+            (_, None) => "—".into(),
+        }
+    }
+
+    /// "router “edge”" or "router <id>".
+    pub fn router_label(&self, id: &str) -> String {
+        match self.routers.get(id).map(|r| r.name).filter(|n| !n.is_empty()) {
+            Some(name) => format!("router “{name}”"),
+            None => format!("router {id}"),
+        }
     }
 
     /// A network's name, or "network <id>" when it has none or is unknown.

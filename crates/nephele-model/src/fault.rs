@@ -151,6 +151,25 @@ impl Fault {
         if inner.code.is_none() && inner.message.is_none() {
             return None;
         }
+        if name == "error" {
+            // Keystone's (and keystonemiddleware's) `{"error": {code, title, message}}`:
+            // the kind follows the status, the title is kept as details.
+            let code = inner.code.unwrap_or(status);
+            let kind = match code {
+                400 => FaultKind::BadRequest,
+                401 => FaultKind::Unauthorized,
+                403 => FaultKind::Forbidden,
+                404 => FaultKind::ItemNotFound,
+                409 => FaultKind::Conflict,
+                _ => FaultKind::Other("error".into()),
+            };
+            return Some(Fault {
+                kind,
+                code,
+                message: inner.message.unwrap_or_default(),
+                details: inner.title.unwrap_or_default(),
+            });
+        }
         let details = match inner.details {
             Some(Value::String(s)) => s,
             Some(Value::Null) | None => String::new(),
@@ -179,6 +198,8 @@ impl Fault {
 #[derive(Deserialize)]
 struct SynnefoBody {
     code: Option<u16>,
+    /// Keystone's short name for the status ("Unauthorized").
+    title: Option<String>,
     message: Option<String>,
     details: Option<Value>,
 }
@@ -292,5 +313,22 @@ mod tests {
         ] {
             assert_eq!(Fault::parse(500, body), None, "{body}");
         }
+    }
+
+    #[test]
+    fn keystone_errors() {
+        let f = Fault::parse(
+            401,
+            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.kind, f.code, f.details.as_str()),
+            (FaultKind::Unauthorized, 401, "Unauthorized")
+        );
+        let f = Fault::parse(404, r#"{"error": {"code": 404, "title": "Not Found", "message": "Could not find token: x."}}"#).unwrap();
+        assert_eq!(f.kind, FaultKind::ItemNotFound);
+        let n = Fault::parse(409, r#"{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['floatingip'].", "detail": ""}}"#).unwrap();
+        assert_eq!((n.kind, n.code), (FaultKind::Other("OverQuota".into()), 409));
     }
 }

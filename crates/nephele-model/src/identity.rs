@@ -117,14 +117,42 @@ pub struct Endpoint {
     pub region: Option<String>,
 }
 
+/// Which API family a cloud speaks: Synnefo (Astakos + Cyclades) or OpenStack
+/// (Keystone v3 + Neutron, and Nova when the catalog has it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    #[default]
+    Synnefo,
+    #[serde(rename = "openstack")]
+    OpenStack,
+}
+
+impl Family {
+    /// What an identity URL says by itself: Keystone's is `…/v3`. `None` when
+    /// only the version document can tell (see `keystone::is_keystone_v3`).
+    pub fn from_identity_url(url: &str) -> Option<Family> {
+        let path = url.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
+        match path.rsplit('/').next() {
+            Some("v3") => Some(Family::OpenStack),
+            Some("v2.0") if path.contains("/identity") || path.contains("astakos") => {
+                Some(Family::Synnefo)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The API roots a client needs, picked from a catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoints {
     pub identity: Option<String>,
-    pub compute: String,
-    /// Already ends in `/v2.0`: Synnefo advertises the network endpoint without it.
+    /// Cyclades compute, or Nova (optional on OpenStack: a network-only cloud).
+    pub compute: Option<String>,
+    /// Already ends in `/v2.0`: Synnefo and OpenStack advertise it without.
     pub network: String,
-    pub account: String,
+    /// Astakos' account service; OpenStack has none.
+    pub account: Option<String>,
 }
 
 /// Why a catalog cannot serve this portal.
@@ -148,9 +176,9 @@ impl Access {
         let need = |kind: &'static str| self.public_url(kind).ok_or(CatalogError::Missing(kind));
         Ok(Endpoints {
             identity: self.public_url("identity").map(trim_slash),
-            compute: with_version(need("compute")?, "2.0"),
+            compute: Some(with_version(need("compute")?, "2.0")),
             network: with_version(need("network")?, "2.0"),
-            account: with_version(need("account")?, "1.0"),
+            account: Some(with_version(need("account")?, "1.0")),
         })
     }
 }
@@ -205,8 +233,8 @@ mod tests {
         let r: TokenResponse = serde_json::from_str(SPEC_ANSWER).unwrap();
         let e = r.access.endpoints().unwrap();
         assert_eq!(e.network, "https://c.example.org/cyclades/network/v2.0");
-        assert_eq!(e.compute, "https://c.example.org/cyclades/compute/v2.0");
-        assert_eq!(e.account, "https://a.example.org/astakos/account/v1.0");
+        assert_eq!(e.compute.as_deref(), Some("https://c.example.org/cyclades/compute/v2.0"));
+        assert_eq!(e.account.as_deref(), Some("https://a.example.org/astakos/account/v1.0"));
         assert_eq!(r.access.user.unwrap().projects, ["a9dc", "3f1d"]);
     }
 
@@ -225,6 +253,18 @@ mod tests {
         assert_eq!(with_version("http://h/compute/v2", "2.0"), "http://h/compute/v2");
         assert_eq!(with_version("http://h/vendor", "1.0"), "http://h/vendor/v1.0");
         assert_eq!(with_version("http://h/v2.", "1.0"), "http://h/v2./v1.0");
+    }
+
+    #[test]
+    fn family_from_the_url() {
+        assert_eq!(
+            Family::from_identity_url("https://k.example.org:5000/v3/"),
+            Some(Family::OpenStack)
+        );
+        assert_eq!(Family::from_identity_url("/identity/v2.0"), Some(Family::Synnefo));
+        assert_eq!(Family::from_identity_url("https://k.example.org/identity"), None);
+        assert_eq!(serde_json::to_string(&Family::OpenStack).unwrap(), r#""openstack""#);
+        assert_eq!(serde_json::from_str::<Family>(r#""synnefo""#).unwrap(), Family::Synnefo);
     }
 
     #[test]

@@ -74,9 +74,10 @@ pub struct Network {
     pub floating_ip_pool: bool,
     #[serde(default, deserialize_with = "null_default")]
     pub deleted: bool,
-    #[serde(default, deserialize_with = "null_default")]
+    /// Neutron spells it `created_at`.
+    #[serde(default, alias = "created_at", deserialize_with = "null_default")]
     pub created: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, alias = "updated_at", deserialize_with = "null_default")]
     pub updated: String,
 }
 

@@ -54,9 +54,10 @@ pub struct Port {
     pub security_groups: Vec<Value>,
     #[serde(default, deserialize_with = "null_default")]
     pub admin_state_up: bool,
-    #[serde(default, deserialize_with = "null_default")]
+    /// Neutron spells it `created_at`.
+    #[serde(default, alias = "created_at", deserialize_with = "null_default")]
     pub created: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, alias = "updated_at", deserialize_with = "null_default")]
     pub updated: String,
 }
 

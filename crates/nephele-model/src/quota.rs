@@ -71,6 +71,10 @@ pub fn display_name(resource: &str) -> &str {
         "cyclades.network.private" => "Private Network",
         "pithos.diskspace" => "Storage space",
         "astakos.pending_app" => "Pending Applications",
+        "neutron.port" => "Port",
+        "neutron.router" => "Router",
+        "neutron.subnet" => "Subnet",
+        "neutron.security_group" => "Security group",
         other => other,
     }
 }

@@ -116,7 +116,8 @@ api_strings! {
 }
 
 api_strings! {
-    /// A quota resource, as Astakos names it.
+    /// A quota resource, as Astakos names it (OpenStack's quotas are translated
+    /// into these names by `neutron::openstack_quotas`).
     pub enum Resource {
         Vm = "cyclades.vm",
         Cpu = "cyclades.cpu",
@@ -125,6 +126,11 @@ api_strings! {
         FloatingIp = "cyclades.floating_ip",
         PrivateNetwork = "cyclades.network.private",
         PithosDiskspace = "pithos.diskspace",
+        /// Neutron's own quotas, which Astakos has no name for.
+        Port = "neutron.port",
+        Router = "neutron.router",
+        Subnet = "neutron.subnet",
+        SecurityGroup = "neutron.security_group",
     }
 }
 

@@ -56,6 +56,16 @@ async fn a_tenant_signs_in_with_a_password_and_the_catalog_names_neutron() {
         .collect();
     assert_eq!(network.len(), 1, "one public network endpoint: {body}");
     assert_eq!(network[0]["url"], json!(os.neutron), "unversioned, on the stack's Neutron port");
+    let identity: Vec<&Value> = body["token"]["catalog"]
+        .as_array()
+        .expect("a catalog")
+        .iter()
+        .filter(|s| s["type"] == "identity")
+        .flat_map(|s| s["endpoints"].as_array().into_iter().flatten())
+        .filter(|e| e["interface"] == "public")
+        .collect();
+    assert_eq!(identity.len(), 1, "one public identity endpoint: {body}");
+    assert_eq!(identity[0]["url"], json!(os.identity_url()), "on the stack's Keystone port");
 
     // The token works on Neutron, and the tenant's quota is the one it was made with.
     let quota = os.neutron_get(&token, &format!("/v2.0/quotas/{}/details.json", t.a.id)).await;

@@ -5,15 +5,51 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 LISTEN ?= 127.0.0.1:8080
 SEED   ?= demo/seed.toml
-CLOUD  := target/server/nephele-cloud
+# Which cloud `make run` serves the portal with: synnefo (the local demo cloud) or
+# openstack (a real Keystone + Neutron, as `make run-openstack`).
+CLOUD  ?= synnefo
+# Where `make cloud` puts the server (cargo honours CARGO_TARGET_DIR).
+SERVER := $(or $(CARGO_TARGET_DIR),target)/server/nephele-cloud
+# `make run-openstack`: where Keystone and Neutron listen (on 127.0.0.1).
+KEYSTONE_PORT ?= 5000
+NEUTRON_PORT  ?= 9696
 
-.PHONY: run test setup portal cloud dev bench lint clippy fmt clean-dist
+.PHONY: run run-openstack test setup portal cloud dev bench lint clippy fmt clean-dist
 
 ## make run: install what is missing, build the release portal, serve it with the demo cloud
+## (make run CLOUD=openstack: with a real Keystone + Neutron instead, see run-openstack)
+ifeq ($(CLOUD),openstack)
+run: run-openstack
+else ifeq ($(CLOUD),synnefo)
 run: setup portal cloud
 	@token=$$(sed -n 's/^token *= *"\(.*\)"/\1/p' $(SEED) | head -n1); \
 	printf '\n  Nephele is at  http://%s/\n  Demo token:    %s\n  (Ctrl-C stops it; state lives in a temporary database)\n\n' "$(LISTEN)" "$$token"; \
-	exec $(CLOUD) --listen $(LISTEN) --seed $(SEED) --dist dist
+	exec $(SERVER) --listen $(LISTEN) --seed $(SEED) --dist dist
+else
+run:
+	@echo "make run: CLOUD is synnefo (the default) or openstack, not '$(CLOUD)'" >&2; exit 1
+endif
+
+## make run-openstack: install what is missing, build the release portal, start a real
+## Keystone + Neutron on 127.0.0.1 (scripts/openstack; state in a temporary directory,
+## CORS for http://$(LISTEN)), seed a demo user, and serve the portal configured for it.
+## Ctrl-C (or any exit) stops the services and removes the state.
+run-openstack: setup portal cloud
+	@state=$$(mktemp -d "$${TMPDIR:-/tmp}/nephele-openstack.XXXXXX"); \
+	trap 'bash scripts/openstack stop "$$state" >/dev/null || true; rm -rf "$$state"' EXIT; \
+	export KEYSTONE_PORT=$(KEYSTONE_PORT) NEUTRON_PORT=$(NEUTRON_PORT) NEPHELE_WATCH_PID=$$$$; \
+	echo "Starting Keystone and Neutron (about 15 s; state in $$state)"; \
+	bash scripts/openstack start "$$state" "http://$(LISTEN)" >/dev/null; \
+	bash scripts/openstack seed "$$state" >"$$state/seed.json"; \
+	rm -rf target/openstack-dist; mkdir -p target/openstack-dist; cp -R dist/. target/openstack-dist/; \
+	printf '{\n  "title": "Nephele",\n  "identity_url": "http://127.0.0.1:%s/v3",\n  "family": "openstack",\n  "api_origins": ["http://127.0.0.1:%s"],\n  "poll": {"interval_ms": 1000, "give_up_ms": 120000}\n}\n' \
+	  "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)" >target/openstack-dist/config.json; \
+	printf '\n  Nephele is at  http://%s/  (OpenStack: Keystone http://127.0.0.1:%s/v3, Neutron http://127.0.0.1:%s)\n' \
+	  "$(LISTEN)" "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)"; \
+	printf '  Sign in as:    user demo, password demo-password, domain Default (projects demo-a, demo-b)\n'; \
+	printf '  Admin:         user admin, password admin-password, project admin\n'; \
+	printf '  (Ctrl-C stops it; Keystone and Neutron stop with it and their state is removed)\n\n'; \
+	$(SERVER) --listen $(LISTEN) --dist target/openstack-dist
 
 ## make test: install what is missing, refuse unformatted code and lint warnings,
 ## then every test layer
@@ -39,7 +75,7 @@ cloud:
 dev: setup cloud
 	@# Trunk proxies the API paths, but the catalog the cloud returns names :8080
 	@# itself, so the cloud also allows the dev origin (CORS).
-	@$(CLOUD) --listen $(LISTEN) --seed $(SEED) --allow-origin http://127.0.0.1:8081 & cloud=$$!; \
+	@$(SERVER) --listen $(LISTEN) --seed $(SEED) --allow-origin http://127.0.0.1:8081 & cloud=$$!; \
 	trap 'kill $$cloud' EXIT; \
 	echo "Portal with live reload: http://127.0.0.1:8081/"; \
 	trunk serve

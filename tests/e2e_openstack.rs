@@ -14,8 +14,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::openstack::{http, OpenStack, Reply};
-use support::{free_loopback_port, Harness};
+use support::openstack::{http, OpenStack, Project, Reply};
+use support::{free_loopback_port, Harness, Page};
+
+/// What the networks page says of an external network's disabled delete.
+const PUBLIC_REASON: &str = "Public networks belong to the cloud and cannot be deleted by tenants.";
 
 /// The `Access-Control-*` answer to a browser's preflight from `origin`.
 async fn preflight(url: &str, origin: &str, method: &str, headers: &str) -> Reply {
@@ -229,6 +232,17 @@ async fn the_portal_loads_and_offers_a_sign_in_form() {
             page.wait_text("h1", "Sign in to Nephele").await;
             assert!(page.count("main form").await >= 1, "no sign-in form");
             assert_eq!(page.client.title().await.expect("the title"), "Nephele");
+            // The configuration was accepted: Keystone's URL is filled in, and the
+            // form asks for what Keystone signs in with, not for an API token.
+            page.wait_text("form", "User name and password").await;
+            let url = page
+                .client
+                .execute("return document.getElementById('identity-url').value;", vec![])
+                .await
+                .expect("read the URL");
+            assert_eq!(url, json!(os.identity_url()));
+            assert_eq!(page.count("[role=alert]").await, 0, "the page reports a problem");
+            assert_eq!(page.count("#token").await, 0);
             page.screenshot("openstack-login").await;
         })
         .await;
@@ -291,4 +305,323 @@ async fn a_service_exits_when_the_process_it_watches_is_gone() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "serve.py exited with {status}");
+}
+
+// ---------------------------------------------------------------------------
+// The portal against the real services: the kamaki guide's story on OpenStack.
+
+/// Sign in from the login page with a Keystone password.
+async fn sign_in_keystone(page: &Page, user: &str, password: &str) {
+    page.wait_text("h1", "Sign in").await;
+    page.wait_text("form", "User name and password").await;
+    page.fill("User name", user).await;
+    page.fill("Password", password).await;
+    page.click_text("button", "Sign in").await;
+}
+
+/// The id of the one object in `list` (a Neutron list answer's array) whose
+/// `key` is `value`.
+fn id_where(list: &Value, key: &str, value: &str) -> String {
+    list.as_array()
+        .and_then(|a| a.iter().find(|o| o[key] == value))
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_else(|| panic!("no object with {key} = {value} in {list}"))
+        .to_owned()
+}
+
+/// Switch the header's project switcher and wait until the page is back.
+async fn switch_project(page: &Page, project: &Project) {
+    page.select("project-switch", &project.id).await;
+    page.wait_js(&format!(
+        "(() => {{ const s = document.getElementById('project-switch'); \
+         return s && !s.disabled && s.value === '{}' && !document.querySelector('.switching'); }})()",
+        project.id
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_guide_networks_routers_and_floating_ips() {
+    let os = OpenStack::shared();
+    let t = os.tenant("guide").await;
+    let token_a = t.login(&t.a).await;
+    let token_b = t.login(&t.b).await;
+    Harness::start_at("openstack-guide", &os.portal, None)
+        .await
+        .run(move |page| async move {
+            // Sign in with a password; the portal returns to where the user was going.
+            page.goto("/networks").await;
+            page.wait_path("/login?next=%2Fnetworks").await;
+            page.screenshots("openstack-sign-in").await;
+            sign_in_keystone(&page, &t.user, &t.password).await;
+            page.wait_path("/networks").await;
+            // The admin's external network is listed, and its delete is disabled with
+            // the reason in words.
+            page.wait_row("public", "Public").await;
+            page.wait_text("main", PUBLIC_REASON).await;
+            page.axe_check("/networks on OpenStack").await;
+
+            // The project switcher: a network made in project b is made with b's token
+            // (Neutron puts it in b) and is not shown in a.
+            page.wait_js(&format!(
+                "document.getElementById('project-switch').value === '{}'",
+                t.a.id
+            ))
+            .await;
+            page.screenshots_of("openstack-project-switcher", Some("#project-switch")).await;
+            switch_project(&page, &t.b).await;
+            create_network(&page, "only-in-b", None).await;
+            let in_b = os.neutron_get(&token_b, "/v2.0/networks?name=only-in-b").await;
+            assert_eq!(in_b["networks"][0]["project_id"], t.b.id.as_str(), "made with b's token");
+            switch_project(&page, &t.a).await;
+            page.wait_row("public", "Public").await;
+            assert_eq!(
+                page.row_text("only-in-b").await,
+                "",
+                "project a shows none of b's networks"
+            );
+
+            // A network with a subnet, a router with its gateway on the external
+            // network, and the subnet added to the router.
+            create_network(&page, "lan-guide", Some("10.30.0.0/24")).await;
+            let nets = os.neutron_get(&token_a, "/v2.0/networks?name=lan-guide").await;
+            let net = id_where(&nets["networks"], "name", "lan-guide");
+            let subs = os.neutron_get(&token_a, &format!("/v2.0/subnets?network_id={net}")).await;
+            let subnet = id_where(&subs["subnets"], "cidr", "10.30.0.0/24");
+
+            page.click_text("nav a", "Routers").await;
+            page.wait_text("main", "You have no routers").await;
+            page.click_text(".page-head button", "Create router").await;
+            page.fill("Name", "edge").await;
+            page.click_css("form[aria-label='Create a router'] button[type=submit]").await;
+            page.wait_row("edge", "public (203.0.113.").await;
+            let routers = os.neutron_get(&token_a, "/v2.0/routers?name=edge").await;
+            let router = id_where(&routers["routers"], "name", "edge");
+            assert_eq!(
+                routers["routers"][0]["external_gateway_info"]["network_id"],
+                os.seed["public_network"]
+            );
+            page.select(&format!("router-subnet-{router}"), &subnet).await;
+            page.click_labelled("Add interface to router edge").await;
+            page.wait_row("edge", "10.30.0.0/24").await;
+
+            // Two ports of the tenant's own on the network (DOWN: nothing binds them).
+            page.click_text("nav a", "Ports").await;
+            for _ in 0..2 {
+                page.click_text(".page-head button", "Create port").await;
+                page.select("port-network", &net).await;
+                page.click_css("form[aria-label='Create port'] button[type=submit]").await;
+                page.wait_js("!document.querySelector(\"form[aria-label='Create port']\")").await;
+            }
+            let ports = os
+                .neutron_get(&token_a, &format!("/v2.0/ports?network_id={net}&device_owner="))
+                .await;
+            let ports: Vec<String> = ports["ports"]
+                .as_array()
+                .expect("ports")
+                .iter()
+                .map(|p| p["id"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            assert_eq!(ports.len(), 2, "two tenant ports: {ports:?}");
+            // The router's interface cannot be deleted here, and says why.
+            page.wait_text("main", "A router's interface: remove it from the router").await;
+
+            // Reserve a floating IP (201 on Neutron), attach it to the first port by
+            // association, then move it to the second in one request.
+            page.click_text("nav a", "Floating IPs").await;
+            page.wait_text("main", "You have no floating IPs").await;
+            reserve_ip(&page, "Floating IPs: 0 of 3 used → 1 of 3 after this").await;
+            let ips = os.neutron_get(&token_a, "/v2.0/floatingips").await;
+            let address =
+                ips["floatingips"][0]["floating_ip_address"].as_str().expect("address").to_owned();
+            let ip_id = ips["floatingips"][0]["id"].as_str().expect("id").to_owned();
+            page.wait_row(&address, "free").await;
+            page.click_labelled(&format!("Attach {address} to a port")).await;
+            page.select("ip-port", &ports[0]).await;
+            page.click_text("dialog[open] button", "Attach").await;
+            page.wait_row(&address, "attached").await;
+            let ip = os.neutron_get(&token_a, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert_eq!(ip["floatingip"]["port_id"], ports[0].as_str());
+
+            page.click_labelled(&format!("Move {address} to another port")).await;
+            page.wait_text("dialog[open]", "in one step").await;
+            page.select("ip-port", &ports[1]).await;
+            page.click_text("dialog[open] button", "Move").await;
+            page.wait_row(&address, &ports[1][..8]).await;
+            let ip = os.neutron_get(&token_a, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert_eq!(ip["floatingip"]["port_id"], ports[1].as_str(), "moved in one request");
+
+            // The network's page: its router (gateway on public) and the floating IP.
+            page.goto(&format!("/networks/{net}")).await;
+            page.wait_text("main", "Routers and floating IPs").await;
+            page.wait_text("main", &format!("{address} → port")).await;
+            page.wait_text("main", "gateway on public").await;
+            page.screenshots_of("openstack-network-router-ip", Some("#reach-title")).await;
+
+            // The floating-IP quota is 3: two more use it up, and the button says why.
+            page.click_text("nav a", "Floating IPs").await;
+            page.wait_row(&address, "attached").await;
+            reserve_ip(&page, "1 of 3 used").await;
+            reserve_ip(&page, "2 of 3 used").await;
+            page.wait_text("main", "You have used all 3 of your floating IPs").await;
+
+            // Neutron's 409 OverQuota carries no numbers: the sentence takes them from
+            // the quota API. Free one, open the form, let another tab take it, reserve.
+            let free: Vec<String> = os.neutron_get(&token_a, "/v2.0/floatingips").await
+                ["floatingips"]
+                .as_array()
+                .expect("ips")
+                .iter()
+                .filter(|i| i["port_id"].is_null())
+                .map(|i| i["floating_ip_address"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            page.click_labelled(&format!("Release {}", free[0])).await;
+            page.click_text("dialog[open] button", "Release").await;
+            page.wait_js(&format!(
+            "![...document.querySelectorAll('table.data tbody th')].some(th => th.textContent.includes('{}'))",
+            free[0]
+        ))
+        .await;
+            page.click_text(".page-head button", "Reserve IP").await;
+            page.wait_text("#ip-cost", "2 of 3 used").await;
+            let taken = os
+                .neutron_post(
+                    &token_a,
+                    "/v2.0/floatingips",
+                    json!({"floatingip": {"floating_network_id": os.seed["public_network"]}}),
+                )
+                .await;
+            assert!(taken["floatingip"]["id"].is_string(), "another tab reserved one: {taken}");
+            page.click_css("form[aria-label='Reserve a floating IP'] button[type=submit]").await;
+            page.wait_text(
+                "form[aria-label='Reserve a floating IP']",
+                "You have used all 3 of your floating IPs in this project.",
+            )
+            .await;
+            page.screenshots_of(
+                "openstack-over-quota",
+                Some("form[aria-label='Reserve a floating IP']"),
+            )
+            .await;
+
+            // Delete the network in use: the dialog names the floating IP, both ports
+            // and the router interface, and clears them in that order.
+            page.goto(&format!("/networks/{net}")).await;
+            page.click_text(".page-head button", "Delete network").await;
+            let dialog = page.wait_text("dialog[open]", "disconnected first").await;
+            for holder in [
+                format!("floating IP {address}"),
+                "the interface of router “edge” on subnet 10.30.0.0/24".to_owned(),
+            ] {
+                assert!(dialog.contains(&holder), "{holder:?} in {dialog:?}");
+            }
+            page.click_text("dialog[open] button", "Disconnect everything and delete").await;
+            page.wait_path("/networks").await;
+            let gone = os.neutron_get(&token_a, "/v2.0/networks?name=lan-guide").await;
+            assert_eq!(gone["networks"], json!([]), "the network is deleted");
+            let ip = os.neutron_get(&token_a, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert!(
+                ip["floatingip"]["port_id"].is_null(),
+                "the IP was detached, and stays reserved"
+            );
+            let interfaces =
+                os.neutron_get(&token_a, &format!("/v2.0/ports?device_id={router}")).await;
+            assert_eq!(interfaces["ports"], json!([]), "the router interface was removed");
+        })
+        .await;
+}
+
+async fn create_network(page: &Page, name: &str, cidr: Option<&str>) {
+    page.click_text(".page-head button", "Create network").await;
+    page.fill("Name", name).await;
+    match cidr {
+        Some(cidr) => {
+            page.check_label_containing("form[aria-label='Create network']", "Add an IPv4 subnet")
+                .await;
+            page.fill("Subnet (CIDR)", cidr).await;
+        }
+        None => {
+            page.client
+                .execute("const c = [...document.querySelectorAll(\"form[aria-label='Create network'] label\")].find(l => l.textContent.includes('Add an IPv4 subnet')).querySelector('input'); if (c.checked) c.click();", vec![])
+                .await
+                .expect("untick the subnet");
+        }
+    }
+    page.click_css("form[aria-label='Create network'] button[type=submit]").await;
+    page.wait_row(name, "Private").await;
+}
+
+async fn reserve_ip(page: &Page, cost: &str) {
+    page.wait_js("document.querySelector('table.data tbody') !== null").await;
+    let before = page.count("table.data tbody tr").await;
+    page.click_text(".page-head button", "Reserve IP").await;
+    page.wait_text("#ip-cost", cost).await;
+    page.click_css("form[aria-label='Reserve a floating IP'] button[type=submit]").await;
+    page.wait_js(&format!(
+        "document.querySelectorAll('table.data tbody tr').length === {}",
+        before + 1
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_tenants_see_nothing_of_each_other() {
+    let os = OpenStack::shared();
+    let owner = os.tenant("iso-owner").await;
+    let other = os.tenant("iso-other").await;
+    let owner_token = owner.login(&owner.a).await;
+    let made = os
+        .neutron_post(
+            &owner_token,
+            "/v2.0/networks",
+            json!({"network": {"name": "owners-secret-net"}}),
+        )
+        .await;
+    assert!(made["network"]["id"].is_string(), "{made}");
+    os.neutron_post(
+        &owner_token,
+        "/v2.0/floatingips",
+        json!({"floatingip": {"floating_network_id": os.seed["public_network"]}}),
+    )
+    .await;
+    Harness::start_at("openstack-isolation", &os.portal, None).await.run(move |page| async move {
+        page.goto("/login").await;
+        sign_in_keystone(&page, &other.user, &other.password).await;
+        page.wait_path("/networks").await;
+        page.wait_row("public", "Public").await;
+        assert_eq!(page.row_text("owners-secret-net").await, "");
+        page.click_text("nav a", "Floating IPs").await;
+        page.wait_text("main", "You have no floating IPs").await;
+        // Neither of the other tenant's projects is offered.
+        let offered = page.client.execute("return [...document.getElementById('project-switch').options].map(o => o.value);", vec![]).await.expect("options");
+        assert_eq!(offered.as_array().map(Vec::len), Some(2), "{offered}");
+        assert!(!offered.to_string().contains(&owner.a.id));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_sign_in_mistakes_and_an_ended_session() {
+    let os = OpenStack::shared();
+    let t = os.tenant("mistakes").await;
+    Harness::start_at("openstack-mistakes", &os.portal, None)
+        .await
+        .run(move |page| async move {
+            page.goto("/login").await;
+            sign_in_keystone(&page, &t.user, "not-the-password").await;
+            page.wait_text("[role=alert]", "The user name, domain or password is not right.").await;
+            assert!(page.path().await.starts_with("/login"));
+            sign_in_keystone(&page, &t.user, &t.password).await;
+            page.wait_path("/networks").await;
+            // A token Neutron refuses ends the session; signing in again returns to
+            // the page the user was on.
+            page.click_text("nav a", "Routers").await;
+            page.wait_text("main", "You have no routers").await;
+            page.revoke_token_and_reload().await;
+            page.wait_path("/login?next=%2Frouters").await;
+            page.wait_text("main", "Your session has ended").await;
+            sign_in_keystone(&page, &t.user, &t.password).await;
+            page.wait_path("/routers").await;
+        })
+        .await;
 }

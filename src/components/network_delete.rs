@@ -215,7 +215,7 @@ pub fn DeleteNetworkDialog(
                     when=move || !holders.with(Vec::is_empty)
                     fallback=|| view! { <p>"Nothing is connected to this network. Deleting it cannot be undone."</p> }
                 >
-                    <p>"This network is in use. These will be cleared first, in this order:"</p>
+                    <p>"This network is in use. These will be disconnected first, in this order:"</p>
                     <ul class="blockers">
                         {move || holders.get().into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}
                     </ul>

@@ -263,13 +263,14 @@ fn ReserveForm(on_close: Callback<()>) -> impl IntoView {
                 <select id="ip-pool" on:change=move |ev| pool.set(event_target_value(&ev))>
                     {move || pools().into_iter().map(|n| {
                         let selected = n.id == pool.get_untracked();
-                        let label = if n.name.is_empty() { n.id.clone() } else { format!("{} ({})", n.name, n.id) };
+                        let id = crate::state::actions::short(&n.id);
+                        let label = if n.name.is_empty() { id.to_owned() } else { format!("{} ({id})", n.name) };
                         view! { <option value=n.id.clone() selected=selected>{label}</option> }
                     }).collect_view()}
                 </select>
             </div>
             <div>
-                <label for="ip-project">"Charge to project"</label>
+                <label for="ip-project">{move || if store.cloud.capabilities().project_per_object { "Charge to project" } else { "Project" }}</label>
                 <select id="ip-project" on:change=move |ev| project.set(event_target_value(&ev))>
                     {move || projects().into_iter().map(|(id, name, left)| {
                         let selected = id == project.get_untracked();

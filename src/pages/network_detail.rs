@@ -26,7 +26,9 @@ pub fn NetworkDetail() -> impl IntoView {
     let load = LocalResource::new(move || {
         let id = id.get();
         until_view_gone(async move {
-            let (net, _, ports, servers, ips, _) = futures::join!(
+            // The whole list too: a router's gateway is named by its network.
+            let (_, net, _, ports, servers, ips, _) = futures::join!(
+                store.load_networks(),
                 store.load_network(&id),
                 store.load_subnets(),
                 store.load_ports(),

@@ -20,7 +20,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{send, send_raw, ApiError};
+use futures::future::LocalBoxFuture;
+
+use super::{exchange, ApiError};
 use crate::state::session::{Session, SessionContext, SignedOutReason};
 
 /// Waits before the one retry of an idempotent read.
@@ -161,13 +163,23 @@ impl Cloud {
     /// Work in `project` from now on: a token scoped to it (OpenStack), put in
     /// the session. Nothing changes if Keystone refuses.
     pub async fn switch_project(&self, project: &str) -> Result<(), ApiError> {
-        let next = self.rescope(project).await?;
+        let region = self.session()?.region;
+        let next = self.rescope(project, region.as_deref()).await?;
+        self.session.sign_in(next);
+        Ok(())
+    }
+
+    /// Use the catalog's endpoints of another region (OpenStack): a fresh token
+    /// for the same project brings the catalog, read for that region.
+    pub async fn switch_region(&self, region: &str) -> Result<(), ApiError> {
+        let project = self.project_id()?;
+        let next = self.rescope(&project, Some(region)).await?;
         self.session.sign_in(next);
         Ok(())
     }
 
     /// A session like this one, with a token scoped to `project` (OpenStack).
-    async fn rescope(&self, project: &str) -> Result<Session, ApiError> {
+    async fn rescope(&self, project: &str, region: Option<&str>) -> Result<Session, ApiError> {
         let current = self.session()?;
         let issued =
             super::openstack::rescope(&current.identity_url, &current.token, project).await?;
@@ -178,7 +190,7 @@ impl Cloud {
             current.projects.clone(),
             current.can_rescope,
             current.remember,
-            current.region.as_deref(),
+            region,
         )
         .map_err(|reason| ApiError::Decode { path: "/auth/tokens".into(), reason })
     }
@@ -203,16 +215,25 @@ impl Cloud {
     /// GET with one retry after a pause when the network failed or the cloud
     /// answered 5xx: reads are idempotent, so trying again is safe.
     async fn get<T: DeserializeOwned>(&self, url: String) -> Result<T, ApiError> {
-        let token = self.session()?.token;
-        let first = send::<(), T>(Method::GET, &url, Some(&token), None).await;
-        let result = match first {
-            Err(e) if is_transient(&e) => {
-                gloo_timers::future::TimeoutFuture::new(RETRY_BACKOFF_MS).await;
-                send::<(), T>(Method::GET, &url, Some(&token), None).await
-            }
-            other => other,
-        };
-        self.check(result)
+        let text = self.get_text(url.clone()).await?;
+        super::decode(&url, &text)
+    }
+
+    /// [`Cloud::get`]'s request, boxed so that one copy serves every answer type.
+    fn get_text(&self, url: String) -> LocalBoxFuture<'static, Result<String, ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let token = this.session()?.token;
+            let once = || exchange(Method::GET, url.clone(), Some(token.clone()), None);
+            let result = match once().await {
+                Err(e) if is_transient(&e) => {
+                    gloo_timers::future::TimeoutFuture::new(RETRY_BACKOFF_MS).await;
+                    once().await
+                }
+                other => other,
+            };
+            this.check(result.map(|(text, _)| text))
+        })
     }
 
     /// A write: sent once, never retried (a retry could act twice).
@@ -222,13 +243,30 @@ impl Cloud {
         url: String,
         body: Option<&B>,
     ) -> Result<T, ApiError> {
-        let token = self.session()?.token;
-        self.check(send(method, &url, Some(&token), body).await)
+        let body = body
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| ApiError::Decode { path: super::path_of(&url), reason: e.to_string() })?;
+        let text = self.write_text(method, url.clone(), body).await?;
+        super::decode(&url, &text)
+    }
+
+    /// [`Cloud::write`]'s request, boxed like [`Cloud::get_text`].
+    fn write_text(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<String>,
+    ) -> LocalBoxFuture<'static, Result<String, ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let token = this.session()?.token;
+            this.check(exchange(method, url, Some(token), body).await.map(|(text, _)| text))
+        })
     }
 
     async fn delete(&self, url: String) -> Result<(), ApiError> {
-        let token = self.session()?.token;
-        self.check(send_raw::<()>(Method::DELETE, &url, Some(&token), None).await.map(drop))
+        self.write_text(Method::DELETE, url, None).await.map(drop)
     }
 
     fn network_url(&self, path: &str) -> Result<String, ApiError> {

@@ -115,7 +115,12 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     body: Option<&B>,
 ) -> Result<T, ApiError> {
     let text = send_raw(method, url, token, body).await?;
-    let text = if text.trim().is_empty() { "null" } else { &text };
+    decode(url, &text)
+}
+
+/// Read a 2xx answer's JSON (an empty body reads as `null`).
+pub fn decode<T: DeserializeOwned>(url: &str, text: &str) -> Result<T, ApiError> {
+    let text = if text.trim().is_empty() { "null" } else { text };
     serde_json::from_str(text)
         .map_err(|e| ApiError::Decode { path: path_of(url), reason: e.to_string() })
 }
@@ -138,47 +143,66 @@ pub async fn send_for_token<B: Serialize>(
     token: Option<&str>,
     body: Option<&B>,
 ) -> Result<(String, Option<String>), ApiError> {
-    let path = path_of(url);
-    let controller = web_sys::AbortController::new().ok();
-    let timed_out = Rc::new(Cell::new(false));
-    let _timer = controller.clone().map(|c| {
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || {
-            timed_out.set(true);
-            c.abort();
-        })
-    });
-    let mut guard = AbortOnDrop { controller: controller.clone() };
+    let body = match body.map(serde_json::to_string).transpose() {
+        Ok(body) => body,
+        Err(e) => return Err(ApiError::Decode { path: path_of(url), reason: e.to_string() }),
+    };
+    exchange(method, url.to_owned(), token.map(str::to_owned), body).await
+}
 
-    let mut builder = RequestBuilder::new(url).method(method).header("Accept", "application/json");
-    if let Some(token) = token {
-        builder = builder.header("X-Auth-Token", token);
-    }
-    if let Some(c) = &controller {
-        builder = builder.abort_signal(Some(&c.signal()));
-    }
-    let request = match body {
-        Some(b) => builder.json(b),
-        None => builder.build(),
-    }
-    .map_err(|e| ApiError::Unreachable { path: path.clone(), reason: e.to_string() })?;
+/// The one fetch every call goes through. It is boxed, so its state machine
+/// (timeout, abort, headers, body) exists once in the binary instead of being
+/// copied into the future of every typed call that awaits it.
+pub fn exchange(
+    method: Method,
+    url: String,
+    token: Option<String>,
+    body: Option<String>,
+) -> futures::future::LocalBoxFuture<'static, Result<(String, Option<String>), ApiError>> {
+    Box::pin(async move {
+        let path = path_of(&url);
+        let controller = web_sys::AbortController::new().ok();
+        let timed_out = Rc::new(Cell::new(false));
+        let _timer = controller.clone().map(|c| {
+            let timed_out = timed_out.clone();
+            gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || {
+                timed_out.set(true);
+                c.abort();
+            })
+        });
+        let mut guard = AbortOnDrop { controller: controller.clone() };
 
-    let outcome = request.send().await;
-    guard.controller = None;
-    let response = outcome.map_err(|e| {
-        if timed_out.get() {
-            ApiError::Timeout { path: path.clone() }
-        } else {
-            ApiError::Unreachable { path: path.clone(), reason: e.to_string() }
+        let mut builder =
+            RequestBuilder::new(&url).method(method).header("Accept", "application/json");
+        if let Some(token) = &token {
+            builder = builder.header("X-Auth-Token", token);
         }
-    })?;
-    let status = response.status();
-    let subject_token = response.headers().get("x-subject-token");
-    let text = response.text().await.unwrap_or_default();
-    if (200..300).contains(&status) {
-        return Ok((text, subject_token));
-    }
-    Err(error_from(path, status, text))
+        if let Some(c) = &controller {
+            builder = builder.abort_signal(Some(&c.signal()));
+        }
+        let request = match body {
+            Some(b) => builder.header("Content-Type", "application/json").body(b),
+            None => builder.build(),
+        }
+        .map_err(|e| ApiError::Unreachable { path: path.clone(), reason: e.to_string() })?;
+
+        let outcome = request.send().await;
+        guard.controller = None;
+        let response = outcome.map_err(|e| {
+            if timed_out.get() {
+                ApiError::Timeout { path: path.clone() }
+            } else {
+                ApiError::Unreachable { path: path.clone(), reason: e.to_string() }
+            }
+        })?;
+        let status = response.status();
+        let subject_token = response.headers().get("x-subject-token");
+        let text = response.text().await.unwrap_or_default();
+        if (200..300).contains(&status) {
+            return Ok((text, subject_token));
+        }
+        Err(error_from(path, status, text))
+    })
 }
 
 /// Turn an error answer into an [`ApiError`], parsing any fault body.

@@ -18,7 +18,7 @@ use crate::components::ports::not_connectable;
 use crate::state::actions::IpTarget;
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
-use crate::state::store::Store;
+use crate::state::store::{all, Store};
 
 /// The floating-IP holding of a project, if the cloud reported it.
 pub fn fip_quota(store: &Store, project: &str) -> Option<QuotaEntry> {
@@ -178,7 +178,7 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
             .await;
             moving.set(None);
             running.set(false);
-            let _ = futures::join!(store.load_floating_ips(), store.load_quotas());
+            let _ = all(vec![store.load_floating_ips(), store.load_quotas()]).await;
             match result {
                 Ok(message) => {
                     announcer.announce(message);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
-use crate::components::project_switcher::ProjectSwitcher;
+use crate::components::project_switcher::{ProjectSwitcher, RegionSwitcher};
 use crate::components::quota_summary::QuotaSummary;
 use crate::state::config::Config;
 use crate::state::session::{SessionContext, SignedOutReason};
@@ -60,6 +60,7 @@ fn Chrome() -> impl IntoView {
                 <div class="account">
                     <Show when=move || caps().project_switch>
                         <ProjectSwitcher />
+                        <RegionSwitcher />
                     </Show>
                     <QuotaSummary />
                     <span class="user" title="Signed in as">{user_name}</span>
@@ -85,7 +86,7 @@ fn Chrome() -> impl IntoView {
                 <crate::components::expiry::ExpiryBanner />
                 {move || match store.switching.get() {
                     Some(to) => view! {
-                        <p class="muted switching" role="status">{format!("Switching to project {}…", store.project_name(&to))}</p>
+                        <p class="muted switching" role="status">{if to.is_empty() { "Switching region…".to_owned() } else { format!("Switching to project {}…", store.project_name(&to)) }}</p>
                     }.into_any(),
                     None => {
                         project.track();

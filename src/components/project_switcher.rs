@@ -100,3 +100,47 @@ pub fn ProjectSwitcher() -> impl IntoView {
         </div>
     }
 }
+
+/// The catalog's regions, when it lists several (OpenStack): the portal uses
+/// the chosen region's public endpoints.
+#[component]
+pub fn RegionSwitcher() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let session = expect_context::<SessionContext>();
+    let announcer = expect_context::<Announcer>();
+    let regions = move || session.read(|s| s.map(|s| s.regions.clone()).unwrap_or_default());
+    let current = move || session.read(|s| s.and_then(|s| s.region.clone())).unwrap_or_default();
+    let switch = Action::new_local(move |region: &String| {
+        let region = region.clone();
+        async move { (region.clone(), store.switch_region(&region).await) }
+    });
+    Effect::new(move |_| match switch.value().get() {
+        Some((region, Ok(()))) => announcer.announce(format!("Now using region {region}.")),
+        Some((region, Err(e))) => {
+            announcer.announce(format!("Could not switch to region {region}: {e}"))
+        }
+        None => {}
+    });
+    view! {
+        <Show when=move || { regions().len() > 1 }>
+            <div class="project-switcher">
+                <label for="region-switch">"Region"</label>
+                <select id="region-switch" disabled=move || switch.pending().get()
+                    on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        if chosen != current() {
+                            switch.dispatch_local(chosen);
+                        }
+                    }>
+                    {move || {
+                        let here = current();
+                        regions().into_iter().map(|r| {
+                            let selected = r == here;
+                            view! { <option value=r.clone() selected=selected>{r.clone()}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </div>
+        </Show>
+    }
+}

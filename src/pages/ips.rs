@@ -13,7 +13,7 @@ use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, S
 use crate::components::ip_dialog::{cost_line, fip_quota, IpDialog, Op};
 use crate::state::notify::Announcer;
 use crate::state::session::SessionContext;
-use crate::state::store::{Row, Store};
+use crate::state::store::{all, Row, Store};
 
 /// Where a floating IP stands, from its port and what we are doing with it.
 pub fn ip_state(
@@ -41,15 +41,16 @@ pub fn FloatingIps() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (ips, ports, nets, servers, quotas) = futures::join!(
+            let loaded = all(vec![
                 store.load_floating_ips(),
                 store.load_ports(),
                 store.load_networks(),
                 store.load_servers(),
-                store.load_quotas()
-            );
+                store.load_quotas(),
+            ])
+            .await;
             let _ = store.load_projects().await;
-            ips.and(ports).and(nets).and(servers).and(quotas)
+            loaded
         })
     });
     let op = RwSignal::new(None::<Op>);

@@ -14,7 +14,7 @@ use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, S
 use crate::components::network_delete::DeleteNetworkDialog;
 use crate::components::ports::{ConnectDialog, DisconnectDialog, PortRow};
 use crate::state::notify::Announcer;
-use crate::state::store::Store;
+use crate::state::store::{all, Store};
 
 #[component]
 pub fn NetworkDetail() -> impl IntoView {
@@ -27,17 +27,16 @@ pub fn NetworkDetail() -> impl IntoView {
         let id = id.get();
         until_view_gone(async move {
             // The whole list too: a router's gateway is named by its network.
-            let (_, net, _, ports, servers, ips, _) = futures::join!(
-                store.load_networks(),
+            let needed = vec![
                 store.load_network(&id),
-                store.load_subnets(),
                 store.load_ports(),
                 store.load_servers(),
                 store.load_floating_ips(),
-                store.load_routers()
-            );
+            ];
+            let helpful = vec![store.load_networks(), store.load_subnets(), store.load_routers()];
+            let (needed, _) = futures::future::join(all(needed), all(helpful)).await;
             let _ = store.load_projects().await;
-            net.and(ports).and(servers).and(ips)
+            needed
         })
     });
     let network = Memo::new(move |_| store.networks.get(&id.get()));

@@ -20,7 +20,7 @@ use crate::components::network_delete::DeleteNetworkDialog;
 use crate::components::network_form::{NetworkForm, ProjectChoice};
 use crate::state::notify::Announcer;
 use crate::state::session::SessionContext;
-use crate::state::store::{Row, Store};
+use crate::state::store::{all, Row, Store};
 
 /// Why the public network's delete button is disabled.
 pub const PUBLIC_REASON: &str =
@@ -156,16 +156,17 @@ pub fn Networks() -> impl IntoView {
 
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (nets, subnets, ports, servers, ips) = futures::join!(
+            let loaded = all(vec![
                 store.load_networks(),
                 store.load_subnets(),
                 store.load_ports(),
                 store.load_servers(),
-                store.load_floating_ips()
-            );
+                store.load_floating_ips(),
+            ])
+            .await;
             // Quotas and project names help, but the list stands without them.
-            let _ = futures::join!(store.load_quotas(), store.load_projects());
-            nets.and(subnets).and(ports).and(servers).and(ips)
+            let _ = all(vec![store.load_quotas(), store.load_projects()]).await;
+            loaded
         })
     });
     let refreshing = Signal::derive(move || load.get().is_none());
@@ -210,7 +211,7 @@ pub fn Networks() -> impl IntoView {
             creating.set(false);
             create_error.set(None);
             spawn_local(async move {
-                let _ = futures::join!(store.load_subnets(), store.load_quotas());
+                let _ = all(vec![store.load_subnets(), store.load_quotas()]).await;
             });
         }
         Some(Err(e)) => create_error.set(Some(e)),

@@ -11,7 +11,7 @@ use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, FaultView, Freshness};
 use crate::components::ports::{DisconnectDialog, PortRow};
 use crate::state::notify::Announcer;
-use crate::state::store::Store;
+use crate::state::store::{all, Store};
 
 /// Check the form. `server_required`: the port connects a server (Synnefo);
 /// elsewhere a port can stand alone until something uses it.
@@ -43,9 +43,7 @@ pub fn Ports() -> impl IntoView {
     let store = expect_context::<Store>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (ports, nets, servers) =
-                futures::join!(store.load_ports(), store.load_networks(), store.load_servers());
-            ports.and(nets).and(servers)
+            all(vec![store.load_ports(), store.load_networks(), store.load_servers()]).await
         })
     });
     let removing = RwSignal::new(Vec::<Port>::new());

@@ -49,7 +49,8 @@ pub fn Quotas() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (quotas, _) = futures::join!(store.load_quotas(), store.load_projects());
+            let (quotas, _) =
+                futures::future::join(store.load_quotas(), store.load_projects()).await;
             quotas
         })
     });

@@ -13,21 +13,21 @@ use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::state::actions::short;
 use crate::state::notify::Announcer;
-use crate::state::store::{Row, Store};
+use crate::state::store::{all, Row, Store};
 
 #[component]
 pub fn Routers() -> impl IntoView {
     let store = expect_context::<Store>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (routers, ports, nets, subnets, ips) = futures::join!(
+            all(vec![
                 store.load_routers(),
                 store.load_ports(),
                 store.load_networks(),
                 store.load_subnets(),
-                store.load_floating_ips()
-            );
-            routers.and(ports).and(nets).and(subnets).and(ips)
+                store.load_floating_ips(),
+            ])
+            .await
         })
     });
     let creating = RwSignal::new(false);

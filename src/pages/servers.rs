@@ -11,16 +11,14 @@ use nephele_model::server::Server;
 use nephele_model::PortStatus;
 
 use crate::components::common::{errors_view, Freshness, StatusBadge};
-use crate::state::store::{Row, Store};
+use crate::state::store::{all, Row, Store};
 
 #[component]
 pub fn Servers() -> impl IntoView {
     let store = expect_context::<Store>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            let (servers, nets, ports) =
-                futures::join!(store.load_servers(), store.load_networks(), store.load_ports());
-            servers.and(nets).and(ports)
+            all(vec![store.load_servers(), store.load_networks(), store.load_ports()]).await
         })
     });
     // Each server's ports, computed once per change of the port list.

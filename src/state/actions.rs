@@ -131,6 +131,20 @@ impl Store {
         Ok(())
     }
 
+    /// Work in another region of the catalog (OpenStack): its endpoints from
+    /// now on, and nothing of the last region's objects kept.
+    pub async fn switch_region(&self, region: &str) -> Result<(), ApiError> {
+        let projects = self.projects.get_untracked();
+        self.switching.set(Some(String::new()));
+        let switched = self.cloud.switch_region(region).await;
+        self.switching.set(None);
+        switched?;
+        self.clear();
+        self.projects.set(projects);
+        let _ = self.load_quotas().await;
+        Ok(())
+    }
+
     // Routers (Neutron)
 
     /// Create a router, its gateway on `external_network` when given.

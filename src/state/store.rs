@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use nephele_model::account::Project;
 use nephele_model::floating_ip::FloatingIp;
@@ -191,7 +192,20 @@ fn id_order(a: &str, b: &str) -> bool {
     }
 }
 
+/// One read of the store: every `load_*` returns this same boxed type.
+pub type Read = LocalBoxFuture<'static, Result<(), ApiError>>;
+
+/// Run reads side by side and give the first error, if any. Every page uses
+/// this one `JoinAll` of one boxed type rather than a `join!` of its own, so
+/// the bundle holds one copy of the joining code instead of one per page.
+pub async fn all(reads: Vec<Read>) -> Result<(), ApiError> {
+    futures::future::join_all(reads).await.into_iter().collect()
+}
+
 /// Everything the portal knows about the cloud, provided by `App`.
+///
+/// Its reads return boxed futures: a page's `join!` of several holds pointers,
+/// not a copy of each read's state machine (a large share of the bundle).
 #[derive(Clone, Copy)]
 pub struct Store {
     pub cloud: Cloud,
@@ -242,56 +256,79 @@ impl Store {
         self.pending.clear();
     }
 
-    pub async fn load_networks(&self) -> Result<(), ApiError> {
-        let list = self.cloud.networks().await?;
-        self.networks.replace_all(list);
-        Ok(())
+    pub fn load_networks(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let list = this.cloud.networks().await?;
+            this.networks.replace_all(list);
+            Ok(())
+        })
     }
 
     /// Load one network (a deep link may name one that no list has shown yet).
-    pub async fn load_network(&self, id: &str) -> Result<(), ApiError> {
-        let network = self.cloud.network(id).await?;
-        self.networks.upsert(network);
-        Ok(())
+    pub fn load_network(&self, id: &str) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        let id = id.to_owned();
+        Box::pin(async move {
+            let network = this.cloud.network(&id).await?;
+            this.networks.upsert(network);
+            Ok(())
+        })
     }
 
-    pub async fn load_subnets(&self) -> Result<(), ApiError> {
-        let list = self.cloud.subnets().await?;
-        self.subnets.replace_all(list);
-        Ok(())
+    pub fn load_subnets(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let list = this.cloud.subnets().await?;
+            this.subnets.replace_all(list);
+            Ok(())
+        })
     }
 
-    pub async fn load_ports(&self) -> Result<(), ApiError> {
-        let list = self.cloud.ports().await?;
-        self.apply_ports(list);
-        Ok(())
+    pub fn load_ports(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let list = this.cloud.ports().await?;
+            this.apply_ports(list);
+            Ok(())
+        })
     }
 
     /// Bring these (pending) ports up to date: where the cloud filters by id,
     /// exactly them in one request; elsewhere, the whole list.
-    pub async fn load_ports_by_id(&self, ids: &[String]) -> Result<(), ApiError> {
-        if !self.cloud.capabilities_untracked().filter_ports_by_id {
-            return self.load_ports().await;
-        }
-        let found = self.cloud.ports_with_ids(ids).await?;
-        for id in ids {
-            if !found.iter().any(|p| &p.id == id) {
-                self.remove_port(id);
+    pub fn load_ports_by_id(
+        &self,
+        ids: &[String],
+    ) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        let ids = ids.to_vec();
+        Box::pin(async move {
+            if !this.cloud.capabilities_untracked().filter_ports_by_id {
+                return this.load_ports().await;
             }
-        }
-        for port in found {
-            self.upsert_port(port);
-        }
-        Ok(())
+            let found = this.cloud.ports_with_ids(&ids).await?;
+            for id in &ids {
+                if !found.iter().any(|p| &p.id == id) {
+                    this.remove_port(id);
+                }
+            }
+            for port in found {
+                this.upsert_port(port);
+            }
+            Ok(())
+        })
     }
 
-    pub async fn load_routers(&self) -> Result<(), ApiError> {
-        if !self.cloud.capabilities_untracked().routers {
-            return Ok(());
-        }
-        let list = self.cloud.routers().await?;
-        self.routers.replace_all(list);
-        Ok(())
+    pub fn load_routers(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            if !this.cloud.capabilities_untracked().routers {
+                return Ok(());
+            }
+            let list = this.cloud.routers().await?;
+            this.routers.replace_all(list);
+            Ok(())
+        })
     }
 
     /// A full port list: the rows that changed (only those) update what is pending.
@@ -313,29 +350,41 @@ impl Store {
         self.pending.observe(id, None);
     }
 
-    pub async fn load_servers(&self) -> Result<(), ApiError> {
-        let list = self.cloud.servers().await?;
-        self.servers.replace_all(list);
-        Ok(())
+    pub fn load_servers(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let list = this.cloud.servers().await?;
+            this.servers.replace_all(list);
+            Ok(())
+        })
     }
 
-    pub async fn load_floating_ips(&self) -> Result<(), ApiError> {
-        let list = self.cloud.floating_ips().await?;
-        self.floating_ips.replace_all(list);
-        Ok(())
+    pub fn load_floating_ips(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let list = this.cloud.floating_ips().await?;
+            this.floating_ips.replace_all(list);
+            Ok(())
+        })
     }
 
-    pub async fn load_quotas(&self) -> Result<(), ApiError> {
-        let quotas = self.cloud.quotas().await?;
-        self.quotas.set(Some(quotas));
-        Ok(())
+    pub fn load_quotas(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let quotas = this.cloud.quotas().await?;
+            this.quotas.set(Some(quotas));
+            Ok(())
+        })
     }
 
     /// Projects only name things: a cloud that does not answer leaves ids shown.
-    pub async fn load_projects(&self) -> Result<(), ApiError> {
-        let projects = self.cloud.projects().await?;
-        self.projects.set(projects);
-        Ok(())
+    pub fn load_projects(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        Box::pin(async move {
+            let projects = this.cloud.projects().await?;
+            this.projects.set(projects);
+            Ok(())
+        })
     }
 
     /// A project's name, or its id when unknown.

@@ -286,15 +286,15 @@ pub fn LoginForm(
                 {move || match choice.get() {
                     KeystoneChoice::Password => view! {
                         <label for="ks-user">"User name"</label>
-                        <input id="ks-user" name="username" autocomplete="username" spellcheck="false" bind:value=user />
+                        <input id="ks-user" type="text" name="username" autocomplete="username" spellcheck="false" bind:value=user />
                         <label for="ks-domain">"Domain"</label>
-                        <input id="ks-domain" name="domain" spellcheck="false" bind:value=domain />
+                        <input id="ks-domain" type="text" name="domain" spellcheck="false" bind:value=domain />
                         <label for="ks-password">"Password"</label>
                         <input id="ks-password" name="password" type="password" autocomplete="current-password" bind:value=password />
                     }.into_any(),
                     KeystoneChoice::ApplicationCredential => view! {
                         <label for="ks-credential">"Application credential ID"</label>
-                        <input id="ks-credential" spellcheck="false" autocomplete="off" bind:value=credential_id />
+                        <input id="ks-credential" type="text" spellcheck="false" autocomplete="off" bind:value=credential_id />
                         <label for="ks-secret">"Secret"</label>
                         <input id="ks-secret" type="password" autocomplete="off" bind:value=credential_secret />
                         <p class="hint">"An application credential works in its own project only."</p>

@@ -119,24 +119,26 @@ impl Store {
     /// project's objects are forgotten only once the new token is in hand, so
     /// a refusal leaves everything as it was; the pages reload for the new one.
     pub async fn switch_project(&self, project: &str) -> Result<(), ApiError> {
-        let projects = self.projects.get_untracked();
-        self.switching.set(Some(project.to_owned()));
-        let switched = self.cloud.switch_project(project).await;
-        self.switching.set(None);
-        switched?;
-        self.clear();
-        self.projects.set(projects);
-        // The header's summary reads these; pages reload the rest themselves.
-        let _ = self.load_quotas().await;
-        Ok(())
+        self.switch(project.to_owned(), self.cloud.switch_project(project)).await
     }
 
     /// Work in another region of the catalog (OpenStack): its endpoints from
     /// now on, and nothing of the last region's objects kept.
     pub async fn switch_region(&self, region: &str) -> Result<(), ApiError> {
+        self.switch(String::new(), self.cloud.switch_region(region)).await
+    }
+
+    /// Run a switch of session (`to`: the project, empty for a region): the page
+    /// is hidden meanwhile; on success the store starts afresh, keeping the
+    /// projects' names, and the header's quotas are read again.
+    async fn switch(
+        &self,
+        to: String,
+        session_switch: impl Future<Output = Result<(), ApiError>>,
+    ) -> Result<(), ApiError> {
         let projects = self.projects.get_untracked();
-        self.switching.set(Some(String::new()));
-        let switched = self.cloud.switch_region(region).await;
+        self.switching.set(Some(to));
+        let switched = session_switch.await;
         self.switching.set(None);
         switched?;
         self.clear();

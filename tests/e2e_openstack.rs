@@ -622,6 +622,34 @@ async fn openstack_sign_in_mistakes_and_an_ended_session() {
             page.wait_text("main", "Your session has ended").await;
             sign_in_keystone(&page, &t.user, &t.password).await;
             page.wait_path("/routers").await;
+            // Signing out revokes the Keystone token: it stops working at once.
+            let token = page
+                .client
+                .execute(
+                    "return JSON.parse(sessionStorage.getItem('nephele.session')).token;",
+                    vec![],
+                )
+                .await
+                .expect("read the session");
+            let token = token.as_str().expect("a token").to_owned();
+            let admin = os.admin_token().await;
+            let url = format!("{}/v3/auth/tokens", os.keystone);
+            let status = |token: String| {
+                let (url, admin) = (url.clone(), admin.clone());
+                async move {
+                    http("GET", &url, Some(&admin), None, &[("X-Subject-Token", &token)])
+                        .await
+                        .status
+                }
+            };
+            assert_eq!(status(token.clone()).await, 200, "valid while signed in");
+            page.click_text(".topbar button", "Sign out").await;
+            page.wait_text("main", "You have signed out").await;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while status(token.clone()).await != 404 {
+                assert!(Instant::now() < deadline, "the token still works after signing out");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         })
         .await;
 }

@@ -160,6 +160,19 @@ impl Cloud {
         self.session.get_untracked().map(|s| s.family).unwrap_or_default()
     }
 
+    /// The request that revokes this session's token, where the identity
+    /// service has one (Keystone: `DELETE /v3/auth/tokens`).
+    pub fn revoke_token(&self) -> Option<LocalBoxFuture<'static, Result<(), ApiError>>> {
+        let s = self.session.get_untracked()?;
+        (s.family == Family::OpenStack)
+            .then(|| super::openstack::revoke(s.identity_url.clone(), s.token.clone()))
+    }
+
+    /// End the session (the user signed out).
+    pub fn end_session(&self) {
+        self.session.sign_out(SignedOutReason::SignedOut);
+    }
+
     /// Work in `project` from now on: a token scoped to it (OpenStack), put in
     /// the session. Nothing changes if Keystone refuses.
     pub async fn switch_project(&self, project: &str) -> Result<(), ApiError> {

@@ -50,6 +50,24 @@ pub async fn rescope(identity_url: &str, token: &str, project: &str) -> Result<I
     issue(identity_url, &keystone::Method::Token { id: token.to_owned() }, Some(project)).await
 }
 
+/// `DELETE /v3/auth/tokens`: the token revokes itself (`X-Subject-Token`).
+pub fn revoke(
+    identity_url: String,
+    token: String,
+) -> futures::future::LocalBoxFuture<'static, Result<(), ApiError>> {
+    Box::pin(async move {
+        let url = tokens_url(&identity_url);
+        let request = gloo_net::http::Request::delete(&url)
+            .header("X-Auth-Token", &token)
+            .header("X-Subject-Token", &token);
+        match request.send().await {
+            Ok(r) if r.ok() => Ok(()),
+            Ok(r) => Err(super::error_from(path_of(&url), r.status(), String::new())),
+            Err(e) => Err(ApiError::Unreachable { path: path_of(&url), reason: e.to_string() }),
+        }
+    })
+}
+
 /// `GET /v3/auth/projects`: the projects this user may scope a token to.
 pub async fn projects(identity_url: &str, token: &str) -> Result<Vec<Project>, ApiError> {
     let url = format!("{}/auth/projects", identity_url.trim_end_matches('/'));

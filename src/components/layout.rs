@@ -8,7 +8,7 @@ use leptos_router::hooks::use_location;
 use crate::components::project_switcher::{ProjectSwitcher, RegionSwitcher};
 use crate::components::quota_summary::QuotaSummary;
 use crate::state::config::Config;
-use crate::state::session::{SessionContext, SignedOutReason};
+use crate::state::session::SessionContext;
 use crate::state::store::Store;
 
 /// The pages in the navigation, in order; `true`: only where the cloud has routers.
@@ -67,7 +67,7 @@ fn Chrome() -> impl IntoView {
                     <button
                         type="button"
                         class="button subtle"
-                        on:click=move |_| session.sign_out(SignedOutReason::SignedOut)
+                        on:click=move |_| store.sign_out()
                     >
                         "Sign out"
                     </button>

@@ -113,6 +113,20 @@ pub fn until(
 }
 
 impl Store {
+    // Session
+
+    /// Sign out here and in the other tabs. A Keystone token is also revoked,
+    /// so it stops working at once rather than at the end of its hour (the
+    /// request is sent on its way; signing out does not wait for it).
+    pub fn sign_out(&self) {
+        if let Some(revoke) = self.cloud.revoke_token() {
+            leptos::task::spawn_local(async move {
+                let _ = revoke.await;
+            });
+        }
+        self.cloud.end_session();
+    }
+
     // Projects
 
     /// Switch to another project (OpenStack: one token per project). The last

@@ -451,11 +451,17 @@ async fn openstack_guide_networks_routers_and_floating_ips() {
             let ip = os.neutron_get(&token_a, &format!("/v2.0/floatingips/{ip_id}")).await;
             assert_eq!(ip["floatingip"]["port_id"], ports[1].as_str(), "moved in one request");
 
-            // The network's page: its router (gateway on public) and the floating IP.
+            // The user's ports were watched while DOWN; nothing binds them here, so
+        // once the give-up time (8 s in this config) has passed their rows say so.
+        page.click_text("nav a", "Ports").await;
+        page.wait_text("main", "Not bound: it stays DOWN until a server uses it.").await;
+
+        // The network's page: its router (gateway on public) and the floating IP.
             page.goto(&format!("/networks/{net}")).await;
             page.wait_text("main", "Routers and floating IPs").await;
             page.wait_text("main", &format!("{address} → port")).await;
             page.wait_text("main", "gateway on public").await;
+
             page.screenshots_of("openstack-network-router-ip", Some("#reach-title")).await;
 
             // The floating-IP quota is 3: two more use it up, and the button says why.

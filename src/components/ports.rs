@@ -82,7 +82,9 @@ pub fn PortRow(
     let deleting = RwSignal::from(cell.deleting);
     let since = RwSignal::from(cell.since);
     let stuck = RwSignal::from(cell.stuck);
-    let awaiting_up = RwSignal::from(cell.awaiting_up);
+    let pending = poller.pending();
+    let awaiting_id = StoredValue::new(id.clone());
+    let awaiting_up = move || awaiting_id.with_value(|id| pending.is_awaiting_up(id));
     let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
     let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
     // A port's network, server and addresses never change: read them once, so a
@@ -129,12 +131,12 @@ pub fn PortRow(
             <td class="mono">{move || port.with(|p| p.mac_address.clone()).unwrap_or_else(|| "—".into())}</td>
             <td>
                 <StatusBadge status=status pending_for=pending_for />
-                <Show when=move || stuck.get() && awaiting_up.get()>
+                <Show when=move || stuck.get() && awaiting_up()>
                     <span class="stuck">
                         " Not bound: it stays DOWN until a server uses it."
                     </span>
                 </Show>
-                <Show when=move || stuck.get() && !awaiting_up.get()>
+                <Show when=move || stuck.get() && !awaiting_up()>
                     <span class="stuck">
                         " Taking longer than expected. "
                         <button type="button" class="button subtle" on:click={

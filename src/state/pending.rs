@@ -22,10 +22,6 @@ pub struct PortCell {
     pub stuck: ArcRwSignal<bool>,
     /// The user deleted it and it still exists.
     pub deleting: ArcRwSignal<bool>,
-    /// The user just made it on a cloud where ports start DOWN (Neutron): it is
-    /// watched while DOWN, since binding may bring it up. Without agents it never
-    /// comes up, and once given up on the row says so instead of spinning.
-    pub awaiting_up: ArcRwSignal<bool>,
 }
 
 impl PortCell {
@@ -34,7 +30,6 @@ impl PortCell {
             since: ArcRwSignal::new(None),
             stuck: ArcRwSignal::new(false),
             deleting: ArcRwSignal::new(false),
-            awaiting_up: ArcRwSignal::new(false),
         }
     }
 }
@@ -51,6 +46,10 @@ pub struct PendingPorts {
     cells: StoredValue<HashMap<String, PortCell>>,
     /// Pending ports not given up on: what the poller asks the cloud about.
     watched: RwSignal<HashSet<String>>,
+    /// Ports the user made on a cloud where they start DOWN (Neutron): watched
+    /// while DOWN, since binding may bring them up. Without agents they never
+    /// come up, and once given up on the row says so instead of spinning.
+    awaiting_up: StoredValue<HashSet<String>>,
 }
 
 impl Default for PendingPorts {
@@ -64,6 +63,7 @@ impl PendingPorts {
         PendingPorts {
             cells: StoredValue::new(HashMap::new()),
             watched: RwSignal::new(HashSet::new()),
+            awaiting_up: StoredValue::new(HashSet::new()),
         }
     }
 
@@ -83,26 +83,29 @@ impl PendingPorts {
     pub fn observe(&self, id: &str, port: Option<&Port>) {
         let Some(port) = port else {
             if let Some(cell) = self.cells.with_value(|c| c.get(id).cloned()) {
-                set_if_changed(&cell.awaiting_up, false);
                 set_if_changed(&cell.deleting, false);
                 set_if_changed(&cell.stuck, false);
                 set_if_changed(&cell.since, None);
             }
             self.unwatch(id);
+            self.awaiting_up.update_value(|a| {
+                a.remove(id);
+            });
             return;
         };
         let build = port.status.is_build();
         let known = self.cells.with_value(|c| c.get(id).cloned());
         // Most rows are neither pending nor shown: they need no cell at all.
-        if !build && known.is_none() {
+        if !build && known.is_none() && !self.is_awaiting_up(id) {
             return;
         }
         let cell = known.unwrap_or_else(|| self.cell(id));
-        let down = port.status == PortStatus::Down;
-        if !down {
-            set_if_changed(&cell.awaiting_up, false);
+        if port.status != PortStatus::Down {
+            self.awaiting_up.update_value(|a| {
+                a.remove(id);
+            });
         }
-        let pending = build || cell.deleting.get_untracked() || cell.awaiting_up.get_untracked();
+        let pending = build || cell.deleting.get_untracked() || self.is_awaiting_up(id);
         self.settle(id, &cell, pending);
     }
 
@@ -110,8 +113,17 @@ impl PendingPorts {
     /// until it comes up or the give-up time passes.
     pub fn mark_awaiting_up(&self, port: &Port) {
         if port.status == PortStatus::Down {
-            set_if_changed(&self.cell(&port.id).awaiting_up, true);
+            self.awaiting_up.update_value(|a| {
+                a.insert(port.id.clone());
+            });
         }
+    }
+
+    /// Was this port made by the user and is it still DOWN? Not tracked: the
+    /// row reads it when `stuck` changes, which comes after. (A set, not a
+    /// signal per row: thousands of rows would each carry one.)
+    pub fn is_awaiting_up(&self, id: &str) -> bool {
+        self.awaiting_up.with_value(|a| a.contains(id))
     }
 
     /// The user asked to delete this port: it is pending until it is gone.
@@ -162,8 +174,8 @@ impl PendingPorts {
     /// Forget everything (the session ended).
     pub fn clear(&self) {
         let cells = self.cells.with_value(|c| c.values().cloned().collect::<Vec<_>>());
+        self.awaiting_up.set_value(HashSet::new());
         for cell in cells {
-            set_if_changed(&cell.awaiting_up, false);
             set_if_changed(&cell.deleting, false);
             set_if_changed(&cell.stuck, false);
             set_if_changed(&cell.since, None);

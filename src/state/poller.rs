@@ -99,6 +99,11 @@ impl Poller {
         Poller { pending: store.pending }
     }
 
+    /// The pending state of every port (what a row asks besides its cell).
+    pub fn pending(&self) -> PendingPorts {
+        self.pending
+    }
+
     /// The signals a port's row reads (made on first use).
     pub fn cell(&self, port_id: &str) -> PortCell {
         self.pending.cell(port_id)

@@ -139,18 +139,11 @@ fn nova_resource(name: &str) -> Option<(Resource, i64)> {
 }
 
 fn entry(d: &Detail, unit: i64) -> QuotaEntry {
-    let usage = d.used.saturating_mul(unit);
-    let pending = d.reserved.saturating_mul(unit);
-    let limit = d.limit.saturating_mul(unit);
-    // OpenStack quotas are per project: the member's share is the project's.
-    QuotaEntry {
-        usage,
-        limit,
-        pending,
-        project_usage: usage,
-        project_limit: limit,
-        project_pending: pending,
-    }
+    QuotaEntry::per_project(
+        d.used.saturating_mul(unit),
+        d.limit.saturating_mul(unit),
+        d.reserved.saturating_mul(unit),
+    )
 }
 
 /// One project's Neutron (and, when there is a compute service, Nova) quotas

@@ -35,6 +35,19 @@ pub struct OverLimit {
 }
 
 impl QuotaEntry {
+    /// An entry whose member share is the whole project's (OpenStack's
+    /// quotas are per project; Astakos gives both).
+    pub fn per_project(usage: i64, limit: i64, pending: i64) -> QuotaEntry {
+        QuotaEntry {
+            usage,
+            limit,
+            pending,
+            project_usage: usage,
+            project_limit: limit,
+            project_pending: pending,
+        }
+    }
+
     /// What this member may still take here: `min(limit - usage, project_limit - project_usage)`.
     pub fn available(&self) -> i64 {
         (self.limit - self.usage).min(self.project_limit - self.project_usage).max(0)

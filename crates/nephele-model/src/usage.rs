@@ -106,14 +106,7 @@ mod tests {
     use super::*;
 
     fn e(usage: i64, limit: i64, pending: i64) -> QuotaEntry {
-        QuotaEntry {
-            usage,
-            limit,
-            pending,
-            project_usage: usage,
-            project_limit: limit,
-            project_pending: pending,
-        }
+        QuotaEntry::per_project(usage, limit, pending)
     }
 
     #[test]

@@ -135,9 +135,11 @@ pub fn LoginForm(
     let keystone_token = RwSignal::new(String::new());
     // Follow the configured URL until the user types their own.
     let touched = RwSignal::new(false);
+    let settled_url = RwSignal::new(String::new());
     Effect::new(move |_| {
         let initial = initial_url.get();
         if !touched.get_untracked() {
+            settled_url.set(initial.clone());
             url.set(initial);
         }
     });
@@ -149,10 +151,12 @@ pub fn LoginForm(
             .with(|cs| cs.iter().find(|c| c.identity_url == u).and_then(|c| c.family))
             .or_else(|| (u == initial_url.get()).then(|| initial_family.get()).flatten())
     };
+    // Asked once the URL is settled (the field left, a cloud picked), not per keystroke.
     let detected = LocalResource::new(move || {
-        let u = url.get();
+        let u = settled_url.get();
+        let known = configured(&u).is_some();
         async move {
-            if u.trim().is_empty() || Family::from_identity_url(&u).is_some() {
+            if known || u.trim().is_empty() || Family::from_identity_url(&u).is_some() {
                 return None;
             }
             Some(crate::api::openstack::detect_family(&absolute(&u), None).await)
@@ -162,7 +166,7 @@ pub fn LoginForm(
         let u = url.get();
         configured(&u)
             .or_else(|| Family::from_identity_url(&u))
-            .or_else(|| detected.get().flatten())
+            .or_else(|| detected.get().flatten().filter(|_| settled_url.with(|s| *s == u)))
             .unwrap_or_default()
     });
     let openstack = move || family.get() == Family::OpenStack;
@@ -232,10 +236,7 @@ pub fn LoginForm(
                             autocomplete="url"
                             spellcheck="false"
                             prop:value=move || url.get()
-                            on:change=move |ev| {
-                                touched.set(true);
-                                url.set(event_target_value(&ev));
-                            }
+                            on:change=move |ev| settled_url.set(event_target_value(&ev))
                             on:input=move |ev| {
                                 touched.set(true);
                                 url.set(event_target_value(&ev));
@@ -249,7 +250,9 @@ pub fn LoginForm(
                     id="cloud"
                     on:change=move |ev| {
                         touched.set(true);
-                        url.set(event_target_value(&ev));
+                        let chosen = event_target_value(&ev);
+                        settled_url.set(chosen.clone());
+                        url.set(chosen);
                     }
                 >
                     {move || {

@@ -62,11 +62,10 @@ pub fn ProjectSwitcher() -> impl IntoView {
     let explanation = move || {
         problem.get().map(|(project, e)| {
             let name = store.project_name(&project);
-            let why = match e.status() {
+            match e.status() {
                 Some(401 | 403 | 404) => format!("You cannot work in project {name}: Keystone refused a token for it (you may no longer be a member, or it is disabled)."),
                 _ => format!("Could not switch to project {name}: {}", explain(&e, &Context::default()).summary),
-            };
-            why
+            }
         })
     };
     view! {

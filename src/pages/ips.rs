@@ -135,11 +135,12 @@ fn IpRow(
     };
     // Synnefo names the server; Neutron only the port (which may be a server's).
     let server = move || {
-        ip.with(|i| (i.instance_id.clone(), i.port_id.clone()))
-            .0
-            .map(|s| store.server_label(&s))
-            .or_else(|| ip.with(|i| i.port_id.clone()).map(|p| store.port_label(&p)))
-            .unwrap_or_else(|| "—".into())
+        let (server, port) = ip.with(|i| (i.instance_id.clone(), i.port_id.clone()));
+        match (server, port) {
+            (Some(s), _) => store.server_label(&s),
+            (None, Some(p)) => store.port_label(&p),
+            (None, None) => "—".into(),
+        }
     };
     let to_ports = move || store.cloud.capabilities().associate_ips;
     let where_to = move || if to_ports() { "port" } else { "server" };

@@ -51,8 +51,9 @@ pub struct Options {
     pub build_delay: Duration,
     /// Origins allowed to call the API from another origin (CORS), e.g. `make dev`.
     pub allow_origins: Vec<String>,
-    /// Gateway mode: the identity URL of a real cloud. When set, the API paths are
-    /// forwarded there (see [`gateway`]) and `db`, `seed` and `build_delay` are unused.
+    /// Gateway mode: the identity URL of a real cloud (Astakos, or Keystone when it
+    /// ends in `/v3`). When set, the API paths are forwarded there (see
+    /// [`gateway`]) and `db`, `seed` and `build_delay` are unused.
     pub upstream: Option<String>,
     /// Gateway mode: how long to wait for the cloud's answer (and any pause in a body).
     pub upstream_timeout: Duration,
@@ -125,7 +126,7 @@ pub async fn app(options: &Options) -> anyhow::Result<Router> {
                 options.public_origin.as_deref(),
             )?
             .with_upstream_origins(&options.upstream_origins)?;
-            tracing::info!(target: "nephele_cloud::gateway", "gateway mode: forwarding to {}", gw.identity_url());
+            tracing::info!(target: "nephele_cloud::gateway", "gateway mode ({:?}): forwarding to {}", gw.family(), gw.identity_url());
             gateway::router(std::sync::Arc::new(gw))
         }
         None => api::router(options).await?,

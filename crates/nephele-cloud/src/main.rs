@@ -27,6 +27,12 @@ use tracing_subscriber::EnvFilter;
 ///       and /account to a real cloud, rewriting its service catalog so the
 ///       browser only talks to this server (no CORS needed).
 ///
+///   nephele-cloud --upstream https://keystone.example.org:5000/v3 \
+///       --upstream-origin https://neutron.example.org:9696 --dist dist
+///       Gateway mode for OpenStack (the URL ends in /v3): /identity/v3 goes to
+///       Keystone, /network/<region>/… and /compute/<region>/v2.1/… to the
+///       catalog's public Neutron and Nova endpoints.
+///
 ///   nephele-cloud print-csp --dist dist
 ///       Print the Content-Security-Policy for dist/ (for nginx or a CDN).
 ///
@@ -67,8 +73,9 @@ struct Cli {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
     /// Gateway mode: the identity URL of a real Synnefo cloud (e.g.
-    /// https://accounts.example.org/astakos/identity/v2.0). The API paths are then
-    /// forwarded there instead of served by the local cloud.
+    /// https://accounts.example.org/astakos/identity/v2.0), or of an OpenStack
+    /// cloud's Keystone (ending in /v3, e.g. https://keystone.example.org:5000/v3).
+    /// The API paths are then forwarded there instead of served by the local cloud.
     #[arg(long, value_name = "URL", value_parser = parse_upstream, conflicts_with_all = ["db", "seed"])]
     upstream: Option<String>,
     /// Gateway mode: seconds to wait for the cloud's answer (and any pause in a body).
@@ -81,7 +88,9 @@ struct Cli {
     public_origin: Option<String>,
     /// Gateway mode: another origin the cloud's catalog may point at (e.g.
     /// https://cyclades.example.org when compute and network live apart from
-    /// identity). Catalog entries on any other origin are ignored. Repeat for several.
+    /// identity; on OpenStack, Neutron's and Nova's, such as
+    /// https://neutron.example.org:9696: another port is another origin).
+    /// Catalog entries on any other origin are ignored. Repeat for several.
     #[arg(long = "upstream-origin", value_name = "ORIGIN", requires = "upstream")]
     upstream_origins: Vec<String>,
     /// Seconds a client may take to send a request's headers; also how long a

@@ -1,4 +1,4 @@
-//! The portal's static host: serves Trunk's `dist/` with the right MIME types, an
+//! The portal's static host: serves the built `dist/` (scripts/build-portal) with the right MIME types, an
 //! SPA fallback to `index.html` for client routes, cache headers that let hashed
 //! assets live forever, and a Content-Security-Policy strict enough that only our
 //! own script and WebAssembly can run.
@@ -173,7 +173,9 @@ async fn index(dir: &Path) -> Response {
     }
 }
 
-/// Trunk names built assets `<name>-<16 hex digits>[_bg].<ext>`: those never change.
+/// Built assets are named `<name>-<hex hash>[_bg].<ext>` (scripts/build-portal: the
+/// build's 16 digits on every module of the split build; Trunk's dev builds: a u64,
+/// sometimes fewer digits): those never change.
 fn is_hashed_asset(file: &str) -> bool {
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
@@ -253,6 +255,11 @@ mod tests {
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60_bg.wasm"));
         assert!(is_hashed_asset("nephele-7f3a9c2b1d4e5f60.js"));
         assert!(is_hashed_asset("main-0123456789abcdef.css"));
+        // The split build's page modules, shared chunks and loader.
+        assert!(is_hashed_asset("page-floating-ips-e5e24b87a66cebc8.wasm"));
+        assert!(is_hashed_asset("chunk_17-e5e24b87a66cebc8.wasm"));
+        assert!(is_hashed_asset("loader-e5e24b87a66cebc8.js"));
+        assert!(!is_hashed_asset("page-floating-ips.wasm"));
         assert!(
             is_hashed_asset("main-5dd4b754689e77b.css"),
             "a hash with its leading zero dropped"

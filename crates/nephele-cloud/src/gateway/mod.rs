@@ -1,5 +1,6 @@
 //! Gateway mode (`--upstream URL`): serve the portal and forward its API calls to a
-//! real Synnefo cloud, so the browser only ever talks to one origin.
+//! real Synnefo cloud, or to an OpenStack one (Keystone v3, Neutron, Nova; see
+//! [`keystone`] for what differs), so the browser only ever talks to one origin.
 //!
 //! Real Synnefo sends no CORS headers and answers `OPTIONS` with 405 (spec §10): a
 //! portal on another origin cannot read its answers. The gateway sits on the
@@ -39,6 +40,7 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use futures_util::{Stream, StreamExt as _};
+pub use nephele_model::identity::Family;
 use nephele_model::{Fault, FaultKind};
 use serde_json::Value;
 use url::Url;
@@ -46,6 +48,7 @@ use url::Url;
 use crate::error::json_response;
 use crate::redact::log_path;
 
+mod keystone;
 mod relay;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -54,8 +57,17 @@ mod tests;
 use self::relay::read_limited;
 pub use self::relay::router;
 
-/// The catalog service types the gateway forwards, each under `/<type>`.
+/// The catalog service types the gateway forwards from a Synnefo cloud, each under `/<type>`.
 pub const SERVICES: [&str; 4] = ["identity", "compute", "network", "account"];
+
+/// The catalog service types forwarded from an OpenStack cloud: it has no `account`.
+pub const OPENSTACK_SERVICES: [&str; 3] = ["identity", "compute", "network"];
+
+/// At most this many learned routes. A Synnefo catalog gives three; Keystone one
+/// per region and service, and one per project when Nova lists
+/// `…/v2.1/<project_id>`: the bound only keeps a cloud with very many projects
+/// from growing the table without end (new ones are then not learned, and logged).
+const MAX_ROUTES: usize = 512;
 
 /// Request bodies above this size are refused with 413 before anything is forwarded.
 pub const BODY_LIMIT: u64 = crate::serve::BODY_LIMIT;
@@ -128,9 +140,20 @@ fn gateway_prefix(kind: &str, upstream: &Url) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
     pub kind: String,
+    /// The Keystone region the endpoint is listed in (Synnefo has none).
+    pub region: Option<String>,
     pub prefix: String,
     pub upstream: Url,
     pub learned_from: Source,
+}
+
+impl Route {
+    /// The upstream URL (without query) for `rest`, the path after the prefix. An
+    /// API at the root of its host (Neutron's `http://host:9696`) is `…:9696/` as
+    /// a URL: its slash is dropped so that `rest` (`/v2.0/…`) follows on directly.
+    pub fn target(&self, rest: &str) -> String {
+        format!("{}{rest}", self.upstream.as_str().trim_end_matches('/'))
+    }
 }
 
 /// Which kind of identity answer a route was learned from. Anyone can ask for the
@@ -145,6 +168,8 @@ pub enum Source {
 
 pub struct Gateway {
     client: reqwest::Client,
+    /// Astakos or Keystone: decides the catalog's shape and the paths.
+    family: Family,
     identity: Route,
     learned: RwLock<Vec<Route>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
@@ -193,14 +218,19 @@ impl Gateway {
             .user_agent(concat!("nephele-cloud-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let allowed_origins = vec![identity_url.origin()];
+        // Only a URL that says it is Keystone's (`…/v3`) switches to OpenStack: a
+        // URL that says nothing keeps the gateway as it always was, for Synnefo.
+        let family = Family::from_identity_url(identity_url.as_str()).unwrap_or(Family::Synnefo);
         let identity = Route {
             kind: "identity".into(),
+            region: None,
             prefix: gateway_prefix("identity", &identity_url),
             upstream: identity_url,
             learned_from: Source::Configured,
         };
         Ok(Gateway {
             client,
+            family,
             identity,
             learned: RwLock::new(Vec::new()),
             last_refresh: tokio::sync::Mutex::new(None),
@@ -238,6 +268,19 @@ impl Gateway {
     /// The configured identity URL (`--upstream`).
     pub fn identity_url(&self) -> &Url {
         &self.identity.upstream
+    }
+
+    /// Which identity API `--upstream` speaks.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The service types this cloud's catalog may teach.
+    fn services(&self) -> &'static [&'static str] {
+        match self.family {
+            Family::Synnefo => &SERVICES,
+            Family::OpenStack => &OPENSTACK_SERVICES,
+        }
     }
 
     fn find(&self, path: &str) -> Option<(Route, String)> {
@@ -285,6 +328,7 @@ impl Gateway {
                 Route {
                     prefix: gateway_prefix(&kind, &url),
                     kind: kind.clone(),
+                    region: None,
                     upstream: url,
                     learned_from: source,
                 }
@@ -304,37 +348,96 @@ impl Gateway {
             }
             true
         });
-        if let Ok(mut routes) = self.learned.write() {
-            for route in learned {
-                // An anonymous answer only fills in what no signed-in one has taught.
-                let outranked = routes
-                    .iter()
-                    .any(|r| r.kind == route.kind && r.learned_from > route.learned_from);
-                if outranked {
+        self.learn(learned);
+    }
+
+    /// The slot a learned route fills: Synnefo has one API per type; Keystone one
+    /// per type, region and path (`/compute/RegionOne/v2.1/<project>`), so a
+    /// route learned for one region or project never replaces another's.
+    fn same_slot(&self, a: &Route, b: &Route) -> bool {
+        match self.family {
+            Family::Synnefo => a.kind == b.kind,
+            Family::OpenStack => a.prefix == b.prefix,
+        }
+    }
+
+    /// Take in the routes an identity answer named.
+    fn learn(&self, learned: Vec<Route>) {
+        let Ok(mut routes) = self.learned.write() else { return };
+        for route in learned {
+            // An anonymous answer only fills in what no signed-in one has taught.
+            let outranked = routes
+                .iter()
+                .any(|r| self.same_slot(r, &route) && r.learned_from > route.learned_from);
+            if outranked {
+                continue;
+            }
+            match routes.iter().find(|r| self.same_slot(r, &route)) {
+                Some(old) if old.upstream != route.upstream => tracing::info!(
+                    target: "nephele_cloud::gateway",
+                    "{} now forwards to {} (was {})", route.prefix, route.upstream, old.upstream
+                ),
+                Some(_) => {}
+                None if routes.len() >= MAX_ROUTES => {
+                    tracing::warn!(
+                        target: "nephele_cloud::gateway",
+                        "{} → {} not learned: already {MAX_ROUTES} routes", route.prefix, route.upstream
+                    );
                     continue;
                 }
-                if let Some(old) = routes.iter().find(|r| r.kind == route.kind) {
-                    if old.upstream != route.upstream {
-                        tracing::info!(
-                            target: "nephele_cloud::gateway",
-                            "{} now forwards to {} (was {})", route.prefix, route.upstream, old.upstream
-                        );
-                    }
+                None if self.family == Family::OpenStack => tracing::info!(
+                    target: "nephele_cloud::gateway",
+                    "learned {} → {}", route.prefix, route.upstream
+                ),
+                None => {}
+            }
+            routes.retain(|r| !self.same_slot(r, &route));
+            routes.push(route);
+        }
+    }
+
+    /// A request named a path under no learned route: learn the catalog again
+    /// (at most every [`REFRESH_EVERY`]) if that could help. Synnefo: from the
+    /// identity service's public mode. Keystone has none: from `GET
+    /// /v3/auth/catalog` with the request's own token, which only the configured
+    /// Keystone ever sees and whose answer Keystone vouches for.
+    async fn relearn_for(&self, path: &str, request: &HeaderMap) {
+        let kind = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if kind == "identity" || !self.services().contains(&kind) {
+            return;
+        }
+        match self.family {
+            Family::Synnefo => {
+                // Synnefo names one API per type: a known type is known for good.
+                if !self.routes().iter().any(|r| r.kind == kind) {
+                    self.refresh_catalog().await;
                 }
-                routes.retain(|r| r.kind != route.kind);
-                routes.push(route);
+            }
+            Family::OpenStack => {
+                let token = request.get("x-auth-token").filter(|t| !t.is_empty());
+                if let Some(token) = token {
+                    self.refresh_keystone_catalog(token).await;
+                }
             }
         }
+    }
+
+    /// The right to ask for the catalog now, if it was not asked for in the last
+    /// [`REFRESH_EVERY`]. Held while asking, so that requests arriving meanwhile
+    /// wait for the answer instead of being refused before it is in.
+    async fn refresh_turn(&self) -> Option<tokio::sync::MutexGuard<'_, Option<Instant>>> {
+        let mut last = self.last_refresh.lock().await;
+        if last.is_some_and(|t| t.elapsed() < REFRESH_EVERY) {
+            return None;
+        }
+        *last = Some(Instant::now());
+        Some(last)
     }
 
     /// Learn the catalog from the identity service's public mode, at most every
     /// [`REFRESH_EVERY`].
     async fn refresh_catalog(&self) {
-        let mut last = self.last_refresh.lock().await;
-        if last.is_some_and(|t| t.elapsed() < REFRESH_EVERY) {
-            return;
-        }
-        *last = Some(Instant::now());
+        let Some(_turn) = self.refresh_turn().await else { return };
         let url = format!("{}/tokens", self.identity.upstream);
         let answer = tokio::time::timeout(self.timeout, async {
             let resp =

@@ -2,6 +2,7 @@
 //! that may pass, the answer streamed back within the limits, and the faults
 //! when the cloud cannot be reached.
 
+use super::keystone;
 use super::*;
 
 /// The gateway's routes: the four API prefixes, everything else is left to the portal.
@@ -106,16 +107,12 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
         Some(f) => Some(f),
         None => {
             // A service not learned yet (no sign-in since start-up): ask the catalog.
-            let kind = path.trim_start_matches('/').split('/').next().unwrap_or("");
-            let known = gw.routes().iter().any(|r| r.kind == kind);
-            if !known && SERVICES.contains(&kind) {
-                gw.refresh_catalog().await;
-            }
+            gw.relearn_for(&path, req.headers()).await;
             gw.find(&path)
         }
     };
     let (route, rest) = found.ok_or(Refusal::NotInCatalog)?;
-    let mut target = format!("{}{rest}", route.upstream);
+    let mut target = route.target(&rest);
     if let Some(q) = req.uri().query() {
         target.push('?');
         target.push_str(q);
@@ -140,9 +137,14 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
         return Err(Refusal::TooLarge);
     }
     let chunked = parts.headers.contains_key(header::TRANSFER_ENCODING);
+    // The identity answers whose catalog is rewritten (and read whole for it).
     let is_tokens = route.kind == "identity"
-        && parts.method == Method::POST
-        && rest.trim_end_matches('/').ends_with("/tokens");
+        && match gw.family {
+            Family::Synnefo => {
+                parts.method == Method::POST && rest.trim_end_matches('/').ends_with("/tokens")
+            }
+            Family::OpenStack => keystone::carries_catalog(&parts.method, &rest),
+        };
 
     let mut headers = forwardable(&parts.headers);
     headers.remove(header::COOKIE);
@@ -183,10 +185,16 @@ async fn relay(gw: &Gateway, req: Request) -> Result<Response, Refusal> {
     rewrite_location(&mut out_headers, gw, &origin);
 
     let mut response = if is_tokens && status.is_success() {
+        // Whether Keystone vouched for the answer (its headers say, read before the
+        // body consumes the response); Astakos answers carry that in the body.
+        let source = keystone::vouched(&parts.method, &parts.headers, resp.headers());
         let bytes = read_limited(resp, IDENTITY_ANSWER_LIMIT).await?;
         let mut value: Value = serde_json::from_slice(&bytes)
             .map_err(|_| Refusal::BadAnswer("the identity answer is not JSON".into()))?;
-        gw.rewrite_catalog(&mut value, &origin);
+        match gw.family {
+            Family::Synnefo => gw.rewrite_catalog(&mut value, &origin),
+            Family::OpenStack => gw.rewrite_keystone_catalog(&mut value, &origin, source),
+        }
         let body = serde_json::to_vec(&value).map_err(|e| Refusal::BadAnswer(e.to_string()))?;
         out_headers.remove(header::CONTENT_LENGTH);
         out_headers.remove(header::CONTENT_ENCODING);

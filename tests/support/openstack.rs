@@ -48,6 +48,8 @@ pub struct OpenStack {
     /// Neutron's root, e.g. `http://127.0.0.1:41235` (the API is under `/v2.0`),
     /// exactly as the catalog lists it.
     pub neutron: String,
+    /// Nova's root, e.g. `http://127.0.0.1:41236` (the API is under `/v2.1`).
+    pub nova: String,
     /// `config.json` as the portal is served with it.
     pub config: String,
     /// The portal's files (a private copy of `dist/` with that `config.json`).
@@ -55,7 +57,8 @@ pub struct OpenStack {
     /// The stack's databases and logs (`keystone.log`, `neutron.log`).
     pub state_dir: PathBuf,
     /// What `scripts/openstack seed` printed: `projects` (demo-a, demo-b, other →
-    /// id), `users` (demo, other → id), `public_network`, `public_subnet`.
+    /// id), `users` (demo, other → id), `public_network`, `public_subnet`, and
+    /// Nova's `flavor` (m1.nano) and Glance's `image`.
     pub seed: Value,
 }
 
@@ -93,6 +96,12 @@ impl Reply {
 }
 
 static SHARED: OnceLock<Result<OpenStack, String>> = OnceLock::new();
+static GATEWAY: OnceLock<Result<String, String>> = OnceLock::new();
+
+/// Nova's microversion for the tests' own calls: 2.37 boots without networks.
+const NOVA_MICROVERSION: &str = "compute 2.37";
+/// A fake-driver boot is ACTIVE in 1–3 s; the scheduler may be slower under load.
+const BOOT_LIMIT: Duration = Duration::from_secs(90);
 
 impl OpenStack {
     /// The binary's stack, started on first use (about 12 s; later calls return at
@@ -104,6 +113,61 @@ impl OpenStack {
             Ok(os) => os,
             Err(message) => panic!("{message}"),
         }
+    }
+
+    /// The portal served by `nephele-cloud --upstream <Keystone>/v3` (gateway mode),
+    /// started on first use on a thread of its own: Keystone, Neutron and Nova are
+    /// reached through it on the portal's origin, so the browser needs no CORS.
+    pub fn gateway(&self) -> String {
+        match GATEWAY.get_or_init(|| start_gateway(self)) {
+            Ok(url) => url.clone(),
+            Err(message) => panic!("{message}"),
+        }
+    }
+
+    /// Any call to Nova (`path` from the root, e.g. `/v2.1/servers`).
+    pub async fn nova(&self, method: &str, token: &str, path: &str, body: Option<Value>) -> Reply {
+        let url = format!("{}{path}", self.nova);
+        http(method, &url, Some(token), body, &[("OpenStack-API-Version", NOVA_MICROVERSION)]).await
+    }
+
+    /// GET on Nova that must answer 200; the body.
+    pub async fn nova_get(&self, token: &str, path: &str) -> Value {
+        let reply = self.nova("GET", token, path, None).await;
+        assert_eq!(reply.status, 200, "GET {}{path}: {}", self.nova, reply.body);
+        reply.body
+    }
+
+    /// Wait (bounded) until a Nova GET's body satisfies `ok`; the body.
+    pub async fn until_nova(&self, token: &str, path: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + BOOT_LIMIT;
+        loop {
+            let body = self.nova_get(token, path).await;
+            if ok(&body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "GET {path} never held the condition: {body}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Boot a server (the seed's flavor and image, no network) with a member's
+    /// token and wait until it is ACTIVE; its id.
+    pub async fn boot(&self, token: &str, name: &str) -> String {
+        let body = json!({"server": {
+            "name": name,
+            "flavorRef": self.seed["flavor"],
+            "imageRef": self.seed["image"],
+            "networks": "none",
+        }});
+        let reply = self.nova("POST", token, "/v2.1/servers", Some(body)).await;
+        assert_eq!(reply.status, 202, "boot {name}: {}", reply.body);
+        let id = reply.body["server"]["id"].as_str().expect("a server id").to_owned();
+        let server = self
+            .until_nova(token, &format!("/v2.1/servers/{id}"), |s| s["server"]["status"] != "BUILD")
+            .await;
+        assert_eq!(server["server"]["status"], "ACTIVE", "boot {name}: {server}");
+        id
     }
 
     /// Keystone's v3 API, as the portal's `identity_url` names it.
@@ -285,28 +349,51 @@ pub async fn http(
 }
 
 /// The portal's runtime config for this stack.
-pub fn portal_config(keystone: &str, neutron: &str) -> String {
+pub fn portal_config(keystone: &str, neutron: &str, nova: &str) -> String {
     serde_json::to_string_pretty(&json!({
         "title": "Nephele",
         "identity_url": format!("{keystone}/v3"),
         "family": "openstack",
-        "api_origins": [neutron],
+        "api_origins": [neutron, nova],
         "poll": {"interval_ms": 500, "give_up_ms": 8000},
     }))
     .expect("config JSON")
 }
 
-fn start() -> Result<OpenStack, String> {
-    let ks_port = free_loopback_port();
-    let ne_port = loop {
-        let p = free_loopback_port();
-        if p != ks_port {
-            break p;
+/// `n` distinct free loopback ports below Linux's ephemeral range (32768–60999):
+/// a port the kernel hands out for port 0 may be taken again by any outgoing
+/// connection before the service binds it (RabbitMQ once failed so), and the
+/// stack's ten services start over half a minute.
+fn free_ports(n: usize) -> Vec<u16> {
+    let mut state = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+        | 1;
+    let mut ports: Vec<u16> = Vec::new();
+    while ports.len() < n {
+        // xorshift: spread over 20000–32767, no crate needed for a port pick.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let p = 20000 + (state % 12768) as u16;
+        if !ports.contains(&p) && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            ports.push(p);
         }
+    }
+    ports
+}
+
+fn start() -> Result<OpenStack, String> {
+    let ports = free_ports(9);
+    let [ks, ne, nova, placement, glance, mysql, rabbit, rabbit_dist, epmd] = ports[..] else {
+        unreachable!("nine ports")
     };
+    let (ks_port, ne_port, nova_port) = (ks, ne, nova);
     let keystone = format!("http://127.0.0.1:{ks_port}");
     let neutron = format!("http://127.0.0.1:{ne_port}");
-    let config = portal_config(&keystone, &neutron);
+    let nova = format!("http://127.0.0.1:{nova_port}");
+    let config = portal_config(&keystone, &neutron, &nova);
     let dist = dist_snapshot("openstack", Some(Some(&config)));
     let portal = static_host(dist.clone())?;
 
@@ -326,6 +413,15 @@ fn start() -> Result<OpenStack, String> {
             .args(args)
             .env("KEYSTONE_PORT", ks_port.to_string())
             .env("NEUTRON_PORT", ne_port.to_string())
+            // The complete small Nova (scripts/openstack, openstack.md §6).
+            .env("NEPHELE_OPENSTACK_NOVA", "1")
+            .env("NOVA_PORT", nova_port.to_string())
+            .env("PLACEMENT_PORT", placement.to_string())
+            .env("GLANCE_PORT", glance.to_string())
+            .env("MYSQL_PORT", mysql.to_string())
+            .env("RABBIT_PORT", rabbit.to_string())
+            .env("RABBIT_DIST_PORT", rabbit_dist.to_string())
+            .env("ERL_EPMD_PORT", epmd.to_string())
             .env("OPENSTACK_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("NEPHELE_WATCH_PID", std::process::id().to_string())
             .stdin(Stdio::null())
@@ -366,12 +462,44 @@ fn start() -> Result<OpenStack, String> {
     let seed = script(&["seed", &state], "seed").map_err(fail)?;
     let seed: Value = serde_json::from_str(&seed)
         .map_err(|e| fail(format!("scripts/openstack seed printed no JSON ({e}): {seed}")))?;
-    Ok(OpenStack { portal, keystone, neutron, config, dist, state_dir, seed })
+    Ok(OpenStack { portal, keystone, neutron, nova, config, dist, state_dir, seed })
+}
+
+/// The portal behind a gateway to this stack: `config.json` names the gateway's
+/// own `/identity/v3`, and the gateway may forward to Neutron's and Nova's
+/// origins (the catalog lists them on other ports than Keystone's).
+fn start_gateway(os: &OpenStack) -> Result<String, String> {
+    let port = free_loopback_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let config = serde_json::to_string_pretty(&json!({
+        "title": "Nephele",
+        "identity_url": format!("{origin}/identity/v3"),
+        "family": "openstack",
+        "poll": {"interval_ms": 500, "give_up_ms": 8000},
+    }))
+    .expect("config JSON");
+    let dist = dist_snapshot("openstack-gateway", Some(Some(&config)));
+    serve(nephele_cloud::Options {
+        listen: format!("127.0.0.1:{port}").parse().expect("loopback address"),
+        dist: Some(dist),
+        upstream: Some(os.identity_url()),
+        upstream_origins: vec![os.neutron.clone(), os.nova.clone()],
+        ..Default::default()
+    })
 }
 
 /// Serve `dist` with nephele-cloud's static host on a thread (and runtime) of its own
 /// that lives as long as the binary: tests come and go with their own runtimes.
 fn static_host(dist: PathBuf) -> Result<String, String> {
+    serve(nephele_cloud::Options {
+        listen: "127.0.0.1:0".parse().expect("loopback address"),
+        dist: Some(dist),
+        ..Default::default()
+    })
+}
+
+/// Run nephele-cloud with `options` on a thread (and runtime) of its own.
+fn serve(options: nephele_cloud::Options) -> Result<String, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("openstack-portal".into())
@@ -388,11 +516,6 @@ fn static_host(dist: PathBuf) -> Result<String, String> {
                 }
             };
             runtime.block_on(async move {
-                let options = nephele_cloud::Options {
-                    listen: "127.0.0.1:0".parse().expect("loopback address"),
-                    dist: Some(dist),
-                    ..Default::default()
-                };
                 match nephele_cloud::start(options).await {
                     Ok(running) => {
                         let _ = tx.send(Ok(running.url()));

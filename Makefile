@@ -10,9 +10,11 @@ SEED   ?= demo/seed.toml
 CLOUD  ?= synnefo
 # Where `make cloud` puts the server (cargo honours CARGO_TARGET_DIR).
 SERVER := $(or $(CARGO_TARGET_DIR),target)/server/nephele-cloud
-# `make run-openstack`: where Keystone and Neutron listen (on 127.0.0.1).
+# `make run-openstack`: where Keystone, Neutron and Nova listen (on 127.0.0.1; placement,
+# Glance, MariaDB and RabbitMQ take scripts/openstack's defaults).
 KEYSTONE_PORT ?= 5000
 NEUTRON_PORT  ?= 9696
+NOVA_PORT     ?= 8774
 
 .PHONY: run run-openstack test setup portal cloud dev bench lint clippy fmt clean-dist
 
@@ -31,24 +33,26 @@ run:
 endif
 
 ## make run-openstack: install what is missing, build the release portal, start a real
-## Keystone + Neutron on 127.0.0.1 (scripts/openstack; state in a temporary directory,
-## CORS for http://$(LISTEN)), seed a demo user, and serve the portal configured for it.
-## Ctrl-C (or any exit) stops the services and removes the state.
+## Keystone + Neutron + a small Nova on 127.0.0.1 (scripts/openstack; state in a temporary
+## directory, CORS for http://$(LISTEN)), seed a demo user with two servers, and serve the
+## portal configured for it. Ctrl-C (or any exit) stops the services and removes the state.
 run-openstack: setup portal cloud
 	@state=$$(mktemp -d "$${TMPDIR:-/tmp}/nephele-openstack.XXXXXX"); \
 	trap 'bash scripts/openstack stop "$$state" >/dev/null || true; rm -rf "$$state"' EXIT; \
-	export KEYSTONE_PORT=$(KEYSTONE_PORT) NEUTRON_PORT=$(NEUTRON_PORT) NEPHELE_WATCH_PID=$$$$; \
-	echo "Starting Keystone and Neutron (about 15 s; state in $$state)"; \
+	export KEYSTONE_PORT=$(KEYSTONE_PORT) NEUTRON_PORT=$(NEUTRON_PORT) NOVA_PORT=$(NOVA_PORT) \
+	  NEPHELE_OPENSTACK_NOVA=1 NEPHELE_WATCH_PID=$$$$; \
+	echo "Starting Keystone, Neutron and Nova (about 30 s, a minute the first time; state in $$state)"; \
 	bash scripts/openstack start "$$state" "http://$(LISTEN)" >/dev/null; \
 	bash scripts/openstack seed "$$state" >"$$state/seed.json"; \
+	bash scripts/openstack demo-servers "$$state" web-1 web-2 >/dev/null; \
 	rm -rf target/openstack-dist; mkdir -p target/openstack-dist; cp -R dist/. target/openstack-dist/; \
-	printf '{\n  "title": "Nephele",\n  "identity_url": "http://127.0.0.1:%s/v3",\n  "family": "openstack",\n  "api_origins": ["http://127.0.0.1:%s"],\n  "poll": {"interval_ms": 1000, "give_up_ms": 120000}\n}\n' \
-	  "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)" >target/openstack-dist/config.json; \
-	printf '\n  Nephele is at  http://%s/  (OpenStack: Keystone http://127.0.0.1:%s/v3, Neutron http://127.0.0.1:%s)\n' \
-	  "$(LISTEN)" "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)"; \
-	printf '  Sign in as:    user demo, password demo-password, domain Default (projects demo-a, demo-b)\n'; \
+	printf '{\n  "title": "Nephele",\n  "identity_url": "http://127.0.0.1:%s/v3",\n  "family": "openstack",\n  "api_origins": ["http://127.0.0.1:%s", "http://127.0.0.1:%s"],\n  "poll": {"interval_ms": 1000, "give_up_ms": 120000}\n}\n' \
+	  "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)" "$(NOVA_PORT)" >target/openstack-dist/config.json; \
+	printf '\n  Nephele is at  http://%s/  (OpenStack: Keystone http://127.0.0.1:%s/v3, Neutron http://127.0.0.1:%s, Nova http://127.0.0.1:%s/v2.1)\n' \
+	  "$(LISTEN)" "$(KEYSTONE_PORT)" "$(NEUTRON_PORT)" "$(NOVA_PORT)"; \
+	printf '  Sign in as:    user demo, password demo-password, domain Default (projects demo-a with servers web-1 and web-2, demo-b)\n'; \
 	printf '  Admin:         user admin, password admin-password, project admin\n'; \
-	printf '  (Ctrl-C stops it; Keystone and Neutron stop with it and their state is removed)\n\n'; \
+	printf '  (Ctrl-C stops it; the services stop with it and their state is removed)\n\n'; \
 	$(SERVER) --listen $(LISTEN) --dist target/openstack-dist
 
 ## make test: install what is missing, refuse unformatted code and lint warnings,
@@ -64,15 +68,16 @@ test: setup lint
 setup:
 	@bash scripts/setup
 
+# The release portal, split by page (Trunk cannot split: see scripts/build-portal).
 portal:
-	trunk build --release
-	bash scripts/precompress dist
+	bash scripts/build-portal dist
 
 cloud:
 	cargo build --locked --profile server -p nephele-cloud
 
 ## make dev: the local cloud on 8080 and `trunk serve` (live reload) on 8081
-dev: setup cloud
+dev: cloud
+	@bash scripts/setup --dev
 	@# Trunk proxies the API paths, but the catalog the cloud returns names :8080
 	@# itself, so the cloud also allows the dev origin (CORS).
 	@$(SERVER) --listen $(LISTEN) --seed $(SEED) --allow-origin http://127.0.0.1:8081 & cloud=$$!; \
@@ -85,6 +90,7 @@ lint: setup
 	@cargo fmt --all --check || { echo "Unformatted code: run 'make fmt'." >&2; exit 1; }
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p nephele --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy --locked -p nephele --target wasm32-unknown-unknown --features split -- -D warnings
 
 clippy: lint
 

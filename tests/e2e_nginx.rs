@@ -219,6 +219,20 @@ fn wasm_file(dist: &Path) -> String {
         .expect("a wasm file in dist/")
 }
 
+/// The one file of the split build named `<prefix>…<suffix>` (the first, for chunks).
+fn dist_file(dist: &Path, prefix: &str, suffix: &str) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dist)
+        .expect("dist")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no {prefix}*{suffix} in dist/: not the split build?"))
+}
+
 fn print_headers(what: &str, a: &Answer) {
     eprintln!("--- {what} ---\n{}\n", a.head);
 }
@@ -280,6 +294,19 @@ async fn portal_on_nginx_with_the_api_proxied_to_the_cloud() {
     w.has("Cache-Control", "public, max-age=31536000, immutable");
     w.has("Content-Encoding", "gzip");
     w.has("Content-Security-Policy", "frame-ancestors 'none'");
+    // The split build's other modules (a page's, a shared chunk) and its loader
+    // script: served like the main module, or a page's first open would fail.
+    for (prefix, suffix, mime) in [
+        ("page-ports-", ".wasm", "application/wasm"),
+        ("chunk_", ".wasm", "application/wasm"),
+        ("loader-", ".js", "javascript"),
+    ] {
+        let file = dist_file(&dist, prefix, suffix);
+        let a = http(&base, "GET", &format!("/{file}"), &[("Accept-Encoding", "gzip")], "").await;
+        assert_eq!(a.status, 200, "{file}: {}", a.head);
+        a.has("Content-Type", mime);
+        a.has("Cache-Control", "public, max-age=31536000, immutable");
+    }
 
     // An API call: the cloud's answer, its catalog pointed back at nginx, one CSP.
     let body = format!(r#"{{"auth": {{"token": {{"id": "{}"}}}}}}"#, demo_token());

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::Harness;
+use support::{dist_dir, dist_snapshot, Harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_login_navigation_deep_link_and_not_found() {
@@ -74,6 +74,64 @@ async fn shell_login_navigation_deep_link_and_not_found() {
             page.wait_text(".notice", "You have signed out.").await;
             page.goto("/servers").await;
             page.wait_path("/login?next=%2Fservers").await;
+        })
+        .await;
+}
+
+/// Issue 16: the release build is split by page. `/networks` loads no other page's
+/// module; a page's module arrives when it is first opened (prefetch off); with
+/// prefetch on (the default), the other pages' modules arrive while the browser is
+/// idle, and opening the page then fetches nothing more. This fails if the build
+/// stops being split.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_loads_its_code_on_first_open_or_while_idle() {
+    let shipped = std::fs::read_to_string(dist_dir().join("config.json")).expect("config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&shipped).expect("config is JSON");
+    config["prefetch"] = false.into();
+    let dist = dist_snapshot("split-no-prefetch", Some(Some(&config.to_string())));
+    let options = nephele_cloud::Options { dist: Some(dist), ..Default::default() };
+    let modules = |fetched: &[String], prefix: &str| {
+        fetched.iter().filter(|p| p.starts_with(prefix) && p.ends_with(".wasm")).count()
+    };
+    Harness::start_with("split", options)
+        .await
+        .run(|page| async move {
+            page.goto("/networks").await;
+            page.sign_in().await;
+            page.wait_path("/networks").await;
+            page.wait_text("main h1", "Networks").await;
+            // `/networks` is the main module's: no page module came with it. (That
+            // `"prefetch": false` is honoured is not proven here: it would take a wait
+            // past the prefetch delay for something that must not happen.)
+            let fetched = page.fetched().await;
+            assert_eq!(modules(&fetched, "/page-ports-"), 0, "{fetched:?}");
+            assert_eq!(modules(&fetched, "/page-quotas-"), 0, "{fetched:?}");
+            page.click_text("nav a", "Ports").await;
+            page.wait_text("main h1", "Ports").await;
+            let fetched = page.fetched().await;
+            assert_eq!(modules(&fetched, "/page-ports-"), 1, "{fetched:?}");
+            assert_eq!(modules(&fetched, "/page-quotas-"), 0, "{fetched:?}");
+        })
+        .await;
+    Harness::start("split-prefetch")
+        .await
+        .run(|page| async move {
+            page.goto("/networks").await;
+            page.sign_in().await;
+            page.wait_text("main h1", "Networks").await;
+            page.wait_js(
+                "performance.getEntriesByType('resource')\
+                 .some(e => new URL(e.name).pathname.startsWith('/page-quotas-'))",
+            )
+            .await;
+            page.click_text("nav a", "Quotas").await;
+            page.wait_text("main h1", "Quotas").await;
+            let fetched = page.fetched().await;
+            assert_eq!(
+                modules(&fetched, "/page-quotas-"),
+                1,
+                "fetched once, while idle: {fetched:?}"
+            );
         })
         .await;
 }

@@ -6,18 +6,20 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod split;
 pub mod state;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::api::cloud::Cloud;
 use crate::components::layout::Shell;
-use crate::pages::{
-    ips::FloatingIps, login::Login, network_detail::NetworkDetail, networks::Networks,
-    not_found::NotFound, ports::Ports, quotas::Quotas, routers::Routers, servers::Servers,
+use crate::pages::{networks::Networks, not_found::NotFound};
+use crate::split::{
+    FloatingIpsPage, LoginPage, NetworkDetailPage, PortsPage, QuotasPage, RoutersPage,
+    ServerDetailPage, ServersPage,
 };
 use crate::state::clock::Clock;
 use crate::state::config::{Config, ConfigState};
@@ -56,16 +58,17 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=Login />
+                <Route path=path!("/login") view={Lazy::<LoginPage>::new()} />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=|| view! { <Redirect path="/networks" /> } />
                     <Route path=path!("networks") view=Networks />
-                    <Route path=path!("networks/:id") view=NetworkDetail />
-                    <Route path=path!("ports") view=Ports />
-                    <Route path=path!("routers") view=Routers />
-                    <Route path=path!("ips") view=FloatingIps />
-                    <Route path=path!("quotas") view=Quotas />
-                    <Route path=path!("servers") view=Servers />
+                    <Route path=path!("networks/:id") view={Lazy::<NetworkDetailPage>::new()} />
+                    <Route path=path!("ports") view={Lazy::<PortsPage>::new()} />
+                    <Route path=path!("routers") view={Lazy::<RoutersPage>::new()} />
+                    <Route path=path!("ips") view={Lazy::<FloatingIpsPage>::new()} />
+                    <Route path=path!("quotas") view={Lazy::<QuotasPage>::new()} />
+                    <Route path=path!("servers") view={Lazy::<ServersPage>::new()} />
+                    <Route path=path!("servers/:id") view={Lazy::<ServerDetailPage>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -430,7 +430,7 @@ async fn openstack_guide_networks_routers_and_floating_ips() {
             // association, then move it to the second in one request.
             page.click_text("nav a", "Floating IPs").await;
             page.wait_text("main", "You have no floating IPs").await;
-            reserve_ip(&page, "Floating IPs: 0 of 3 used → 1 of 3 after this").await;
+            reserve_ip(&page, "Floating IPs: 0 of 3 used → 1 of 3 after this", 0).await;
             let ips = os.neutron_get(&token_a, "/v2.0/floatingips").await;
             let address =
                 ips["floatingips"][0]["floating_ip_address"].as_str().expect("address").to_owned();
@@ -452,11 +452,11 @@ async fn openstack_guide_networks_routers_and_floating_ips() {
             assert_eq!(ip["floatingip"]["port_id"], ports[1].as_str(), "moved in one request");
 
             // The user's ports were watched while DOWN; nothing binds them here, so
-        // once the give-up time (8 s in this config) has passed their rows say so.
-        page.click_text("nav a", "Ports").await;
-        page.wait_text("main", "Not bound: it stays DOWN until a server uses it.").await;
+            // once the give-up time (8 s in this config) has passed their rows say so.
+            page.click_text("nav a", "Ports").await;
+            page.wait_text("main", "Not bound: it stays DOWN until a server uses it.").await;
 
-        // The network's page: its router (gateway on public) and the floating IP.
+            // The network's page: its router (gateway on public) and the floating IP.
             page.goto(&format!("/networks/{net}")).await;
             page.wait_text("main", "Routers and floating IPs").await;
             page.wait_text("main", &format!("{address} → port")).await;
@@ -467,8 +467,8 @@ async fn openstack_guide_networks_routers_and_floating_ips() {
             // The floating-IP quota is 3: two more use it up, and the button says why.
             page.click_text("nav a", "Floating IPs").await;
             page.wait_row(&address, "attached").await;
-            reserve_ip(&page, "1 of 3 used").await;
-            reserve_ip(&page, "2 of 3 used").await;
+            reserve_ip(&page, "1 of 3 used", 1).await;
+            reserve_ip(&page, "2 of 3 used", 2).await;
             page.wait_text("main", "You have used all 3 of your floating IPs").await;
 
             // Neutron's 409 OverQuota carries no numbers: the sentence takes them from
@@ -483,11 +483,7 @@ async fn openstack_guide_networks_routers_and_floating_ips() {
                 .collect();
             page.click_labelled(&format!("Release {}", free[0])).await;
             page.click_text("dialog[open] button", "Release").await;
-            page.wait_js(&format!(
-            "![...document.querySelectorAll('table.data tbody th')].some(th => th.textContent.includes('{}'))",
-            free[0]
-        ))
-        .await;
+            page.wait_row_gone(&free[0]).await;
             page.click_text(".page-head button", "Reserve IP").await;
             page.wait_text("#ip-cost", "2 of 3 used").await;
             let taken = os
@@ -557,17 +553,22 @@ async fn create_network(page: &Page, name: &str, cidr: Option<&str>) {
     page.wait_row(name, "Private").await;
 }
 
-async fn reserve_ip(page: &Page, cost: &str) {
-    page.wait_js("document.querySelector('table.data tbody') !== null").await;
-    let before = page.count("table.data tbody tr").await;
+/// Reserves one floating IP from the Floating IPs page, which holds `known` already.
+/// It waits for that page and that count first: right after the nav click the
+/// previous page's table can still be on screen, and counting its rows raced the
+/// navigation (CI once counted a network's 3 ports and waited for 4).
+async fn reserve_ip(page: &Page, cost: &str, known: usize) {
+    page.wait_text("main h1", "Floating IPs").await;
+    let rows = "document.querySelectorAll('main table.data tbody tr').length";
+    if known == 0 {
+        page.wait_text("main", "You have no floating IPs").await;
+    } else {
+        page.wait_js(&format!("{rows} === {known}")).await;
+    }
     page.click_text(".page-head button", "Reserve IP").await;
     page.wait_text("#ip-cost", cost).await;
     page.click_css("form[aria-label='Reserve a floating IP'] button[type=submit]").await;
-    page.wait_js(&format!(
-        "document.querySelectorAll('table.data tbody tr').length === {}",
-        before + 1
-    ))
-    .await;
+    page.wait_js(&format!("{rows} === {}", known + 1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -658,4 +659,161 @@ async fn openstack_sign_in_mistakes_and_an_ended_session() {
             }
         })
         .await;
+}
+
+// ---------------------------------------------------------------------------
+// Servers through Nova: the kamaki guide's §7.7.2 and §7.7.5 on OpenStack.
+
+/// Boot two servers, connect both to a new network in the browser and watch
+/// them come up, attach a floating IP to one through a router the dialog
+/// creates, move it to the other, then disconnect everything and delete.
+/// `portal`: the static host (the browser calls Keystone, Neutron and Nova by
+/// CORS) or the gateway (everything on one origin).
+async fn nova_guide(
+    os: &'static OpenStack,
+    portal: String,
+    name: &'static str,
+    cidr: &'static str,
+) {
+    let t = os.tenant(name).await;
+    let token = t.login(&t.a).await;
+    let web1 = os.boot(&token, &format!("{name}-web-1")).await;
+    let web2 = os.boot(&token, &format!("{name}-web-2")).await;
+    let net_name = format!("{name}-lan");
+    Harness::start_at(name, &portal, None)
+        .await
+        .run(move |page| async move {
+            page.goto("/servers").await;
+            page.wait_path("/login?next=%2Fservers").await;
+            sign_in_keystone(&page, &t.user, &t.password).await;
+            page.wait_path("/servers").await;
+            // Nova's servers: name, status and the flavor's name (microversion 2.47).
+            page.wait_row(&web1[..8], "ACTIVE").await;
+            let row = page.wait_row(&web2[..8], "m1.nano").await;
+            assert!(row.contains(&format!("{name}-web-2")), "{row}");
+
+            // §7.7.2: a network with a subnet; connect both servers at once.
+            page.click_text("nav a", "Networks").await;
+            create_network(&page, &net_name, Some(cidr)).await;
+            let nets = os.neutron_get(&token, &format!("/v2.0/networks?name={net_name}")).await;
+            let net = id_where(&nets["networks"], "name", &net_name);
+            page.goto(&format!("/networks/{net}")).await;
+            page.click_text(".page-head button", "Connect servers").await;
+            page.wait_text("dialog[open]", "Ports: ").await;
+            page.check_label_containing("dialog[open]", &format!("({})", &web1[..8])).await;
+            page.check_label_containing("dialog[open]", &format!("({})", &web2[..8])).await;
+            page.wait_text("dialog[open]", "after this").await;
+            page.click_text("dialog[open] button", "Connect 2 servers").await;
+            let progress = page.wait_text("dialog[open] .connect-progress", &web2[..8]).await;
+            assert!(progress.contains(&web1[..8]), "{progress}");
+            page.screenshots_of(&format!("{name}-connect-dialog"), Some("dialog[open]")).await;
+            // Neutron's ML2 driver (scripts/openstack-ml2) binds them: both go ACTIVE.
+            page.wait_js("document.querySelectorAll('dialog[open] .connect-progress .badge.ok').length === 2").await;
+            page.click_text("dialog[open] button", "Close").await;
+            let ports = os
+                .neutron_get(&token, &format!("/v2.0/ports?network_id={net}&device_owner=compute:nova"))
+                .await;
+            let ports = ports["ports"].as_array().expect("ports").clone();
+            assert_eq!(ports.len(), 2, "one interface per server: {ports:?}");
+            for p in &ports {
+                assert_eq!(p["status"], "ACTIVE", "{p}");
+            }
+            let port_of = |server: &str| {
+                ports
+                    .iter()
+                    .find(|p| p["device_id"] == server)
+                    .and_then(|p| p["id"].as_str())
+                    .unwrap_or_else(|| panic!("no port of {server} in {ports:?}"))
+                    .to_owned()
+            };
+            let (port1, port2) = (port_of(&web1), port_of(&web2));
+            let nova = os.nova_get(&token, &format!("/v2.1/servers/{web1}/os-interface")).await;
+            assert_eq!(nova["interfaceAttachments"][0]["port_id"], port1.as_str(), "{nova}");
+
+            // A floating IP for web-1, from its page: no router connects the
+            // subnet to public yet, so the dialog offers to make one.
+            page.click_text("nav a", "Floating IPs").await;
+            reserve_ip(&page, "0 of 3 used", 0).await;
+            let ips = os.neutron_get(&token, "/v2.0/floatingips").await;
+            let address = ips["floatingips"][0]["floating_ip_address"].as_str().expect("address").to_owned();
+            let ip_id = ips["floatingips"][0]["id"].as_str().expect("id").to_owned();
+            page.goto(&format!("/servers/{web1}")).await;
+            page.wait_text("main h1", &format!("{name}-web-1")).await;
+            page.wait_row(&port1[..8], "ACTIVE").await;
+            page.select("server-ip", &ip_id).await;
+            page.click_css("form[aria-label='Attach a floating IP'] button[type=submit]").await;
+            page.wait_text("dialog[open] #ip-no-port", "no router connects its subnet").await;
+            page.click_text(
+                "dialog[open] button",
+                &format!("Create a router to public and add subnet {cidr}"),
+            )
+            .await;
+            page.wait_text("dialog[open] .steps", "can take the address now").await;
+            page.wait_js(&format!("document.getElementById('ip-port').value === '{port1}'")).await;
+            page.click_text("dialog[open] button", "Attach").await;
+            page.wait_text("main", &format!("{address} on port")).await;
+            let ip = os.neutron_get(&token, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert_eq!(ip["floatingip"]["port_id"], port1.as_str(), "{ip}");
+            // Nova learns it from Neutron: the server's addresses list it as floating.
+            os.until_nova(&token, &format!("/v2.1/servers/{web1}"), |s| {
+                s["server"]["addresses"][net_name.as_str()]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["addr"] == address.as_str() && x["OS-EXT-IPS:type"] == "floating"))
+            })
+            .await;
+            page.screenshots(&format!("{name}-server-detail")).await;
+            page.screenshots_of(&format!("{name}-server-ips"), Some("#server-ips")).await;
+
+            // The servers page shows the address beside web-1's port.
+            page.click_text("nav a", "Servers").await;
+            page.wait_row(&web1[..8], &format!("{address} (floating)")).await;
+            page.screenshots_of(&format!("{name}-servers-floating"), Some("table.data")).await;
+
+            // Move it to web-2 (one request on Neutron), choosing the server.
+            page.goto(&format!("/servers/{web1}")).await;
+            page.click_labelled(&format!("Move {address} to another server or port")).await;
+            page.select("ip-server", &web2).await;
+            page.wait_js(&format!("document.getElementById('ip-port').value === '{port2}'")).await;
+            page.click_text("dialog[open] button", "Move").await;
+            page.wait_text("main", "No floating IP is attached to this server.").await;
+            let ip = os.neutron_get(&token, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert_eq!(ip["floatingip"]["port_id"], port2.as_str(), "moved: {ip}");
+
+            // §7.7.5: disconnect everything and delete. The dialog names the
+            // floating IP, both servers' interfaces (detached through Nova) and the
+            // router's interface.
+            page.goto(&format!("/networks/{net}")).await;
+            page.click_text(".page-head button", "Delete network").await;
+            let dialog = page.wait_text("dialog[open]", "disconnected first").await;
+            for holder in [format!("floating IP {address}"), format!("({})", &web1[..8]), format!("({})", &web2[..8])] {
+                assert!(dialog.contains(&holder), "{holder:?} in {dialog:?}");
+            }
+            assert!(!dialog.contains("only the compute service"), "Nova detaches: {dialog}");
+            page.click_text("dialog[open] button", "Disconnect everything and delete").await;
+            page.wait_path("/networks").await;
+            let gone = os.neutron_get(&token, &format!("/v2.0/networks?name={net_name}")).await;
+            assert_eq!(gone["networks"], json!([]), "the network is deleted");
+            for server in [&web1, &web2] {
+                let list = os.nova_get(&token, &format!("/v2.1/servers/{server}/os-interface")).await;
+                assert_eq!(list["interfaceAttachments"], json!([]), "{server}: {list}");
+                let s = os.nova_get(&token, &format!("/v2.1/servers/{server}")).await;
+                assert_eq!(s["server"]["status"], "ACTIVE", "the server itself is untouched");
+            }
+            let ip = os.neutron_get(&token, &format!("/v2.0/floatingips/{ip_id}")).await;
+            assert!(ip["floatingip"]["port_id"].is_null(), "detached, still reserved: {ip}");
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_servers_connect_attach_move_and_disconnect_through_nova() {
+    let os = OpenStack::shared();
+    nova_guide(os, os.portal.clone(), "novaguide", "10.40.0.0/24").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_through_the_gateway_on_one_origin() {
+    let os = OpenStack::shared();
+    let gateway = os.gateway();
+    nova_guide(os, gateway, "novagw", "10.41.0.0/24").await;
 }

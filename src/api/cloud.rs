@@ -14,7 +14,9 @@ use nephele_model::neutron::{
 };
 use nephele_model::port::{Port, PortEnvelope, PortList};
 use nephele_model::quota::Quotas;
-use nephele_model::server::{Server, ServerList};
+use nephele_model::server::{
+    InterfaceAttachment, InterfaceAttachmentEnvelope, InterfaceAttachmentList, Server, ServerList,
+};
 use nephele_model::subnet::{Subnet, SubnetEnvelope, SubnetList};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -91,16 +93,21 @@ pub struct Capabilities {
     /// Neutron: a floating IP is associated with a port (and moved, and released
     /// while attached, in one request). Synnefo: it is made as a server's port.
     pub associate_ips: bool,
-    /// Synnefo: servers connect to a network by making a port for them.
-    /// (OpenStack: through Nova's os-interface, not offered yet.)
+    /// Servers can be connected to a network and disconnected here. Synnefo:
+    /// by making and deleting a port for them; OpenStack: through Nova's
+    /// `os-interface` (so only when the catalog lists a compute service).
     pub connect_servers: bool,
+    /// Neutron: a port can be made on its own, for no server (Synnefo's ports
+    /// are servers' connections, so its port form asks for the server).
+    pub standalone_ports: bool,
     /// There is a compute service to list servers from.
     pub compute: bool,
     /// The port list takes `?id=…&id=…` filters, so the poller asks for
     /// exactly the pending ports.
     pub filter_ports_by_id: bool,
-    /// A port is gone when its DELETE is answered (Neutron); Synnefo removes an
-    /// attached port later, so the poller watches it go.
+    /// A tenant's own port is gone when its DELETE is answered (Neutron);
+    /// Synnefo removes an attached port later, and Nova detaches a server's
+    /// interface later, so the poller watches those go ([`Removal`]).
     pub ports_delete_at_once: bool,
 }
 
@@ -114,6 +121,7 @@ impl Capabilities {
                 routers: false,
                 associate_ips: false,
                 connect_servers: true,
+                standalone_ports: false,
                 compute: has_compute,
                 filter_ports_by_id: false,
                 ports_delete_at_once: false,
@@ -124,7 +132,8 @@ impl Capabilities {
                 project_switch: true,
                 routers: true,
                 associate_ips: true,
-                connect_servers: false,
+                connect_servers: has_compute,
+                standalone_ports: true,
                 compute: has_compute,
                 filter_ports_by_id: true,
                 ports_delete_at_once: true,
@@ -132,6 +141,19 @@ impl Capabilities {
         }
     }
 }
+
+/// How the cloud took a request to remove a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Gone when answered (Neutron's DELETE of a tenant's port).
+    Gone,
+    /// Going: the cloud unplugs it first (Synnefo's attached ports, Nova's
+    /// interface detach, 202), so the poller watches it go.
+    Later,
+}
+
+/// Nova's microversion for reads: 2.47 puts the flavor's name in the server.
+const COMPUTE_MICROVERSION: &str = "compute 2.47";
 
 /// The cloud as the signed-in user sees it. Cheap to copy; provided by `App`.
 #[derive(Clone, Copy)]
@@ -154,6 +176,18 @@ impl Cloud {
     /// [`Cloud::capabilities`] without tracking (inside workflows).
     pub fn capabilities_untracked(&self) -> Capabilities {
         untrack(|| self.capabilities())
+    }
+
+    /// Nova's calls name the microversion they are written for; Synnefo's
+    /// compute API has none (and a same-origin Cyclades needs no new header).
+    fn microversion_for(&self, url: &str) -> Option<&'static str> {
+        let s = self.session.get_untracked()?;
+        let compute = s.endpoints.compute.as_deref()?;
+        (s.family == Family::OpenStack && url.starts_with(compute)).then_some(COMPUTE_MICROVERSION)
+    }
+
+    fn has_compute(&self) -> bool {
+        self.session.get_untracked().is_some_and(|s| s.endpoints.compute.is_some())
     }
 
     fn family(&self) -> Family {
@@ -237,7 +271,8 @@ impl Cloud {
         let this = *self;
         Box::pin(async move {
             let token = this.session()?.token;
-            let once = || exchange(Method::GET, url.clone(), Some(token.clone()), None);
+            let version = this.microversion_for(&url);
+            let once = || exchange(Method::GET, url.clone(), Some(token.clone()), None, version);
             let result = match once().await {
                 Err(e) if is_transient(&e) => {
                     gloo_timers::future::TimeoutFuture::new(RETRY_BACKOFF_MS).await;
@@ -274,7 +309,10 @@ impl Cloud {
         let this = *self;
         Box::pin(async move {
             let token = this.session()?.token;
-            this.check(exchange(method, url, Some(token), body).await.map(|(text, _)| text))
+            let version = this.microversion_for(&url);
+            this.check(
+                exchange(method, url, Some(token), body, version).await.map(|(text, _)| text),
+            )
         })
     }
 
@@ -335,9 +373,12 @@ impl Cloud {
         }
         match Owner::of(port.device_owner.as_deref()) {
             Owner::Tenant => None,
-            Owner::Server => {
-                Some("A server's interface: only the compute service (Nova) can detach it.")
-            }
+            // Nova detaches it (`Cloud::remove_port`), when there is a Nova.
+            Owner::Server if self.has_compute() => None,
+            Owner::Server => Some(
+                "A server's interface: only the compute service (Nova) can detach it, \
+                 and this cloud's catalog lists none.",
+            ),
             Owner::RouterInterface => {
                 Some("A router's interface: remove it from the router on the Routers page.")
             }
@@ -456,6 +497,56 @@ impl Cloud {
         self.delete(self.network_url(&format!("/ports/{}", seg(id)))?).await
     }
 
+    /// Connect a server to a network: the new port, as Neutron shows it.
+    /// Synnefo: a port made for the server (BUILD at first). OpenStack: Nova
+    /// attaches an interface (`POST /servers/{id}/os-interface`; Neutron refuses
+    /// a member a port for someone else's device), and Neutron's port is read.
+    pub async fn connect_server(&self, network: &str, server: &str) -> Result<Port, ApiError> {
+        if self.family() == Family::Synnefo {
+            return self.create_port(&NewPort::connect(NetworkId(network), ServerId(server))).await;
+        }
+        let body = json!({"interfaceAttachment": {"net_id": network}});
+        let made: InterfaceAttachmentEnvelope = self
+            .write(
+                Method::POST,
+                self.compute_url(&format!("/servers/{}/os-interface", seg(server)))?,
+                Some(&body),
+            )
+            .await?;
+        let made = made.interface_attachment;
+        // The attach is done: if the read fails, Nova's answer still says enough.
+        Ok(self.port(&made.port_id).await.unwrap_or_else(|_| made.into_port(server)))
+    }
+
+    /// A server's interfaces as Nova lists them (OpenStack).
+    pub async fn server_interfaces(
+        &self,
+        server: &str,
+    ) -> Result<Vec<InterfaceAttachment>, ApiError> {
+        let list: InterfaceAttachmentList =
+            self.get(self.compute_url(&format!("/servers/{}/os-interface", seg(server)))?).await?;
+        Ok(list.interface_attachments)
+    }
+
+    /// Remove a port: a server's through Nova on OpenStack (`DELETE
+    /// …/os-interface/{port}`, 202: it goes a moment later), any other with
+    /// Neutron's DELETE.
+    pub async fn remove_port(&self, port: &Port) -> Result<Removal, ApiError> {
+        let server = port.device_id.as_deref().filter(|d| !d.is_empty());
+        match (self.family(), Owner::of(port.device_owner.as_deref()), server) {
+            (Family::Synnefo, ..) => self.delete_port(&port.id).await.map(|()| Removal::Later),
+            (Family::OpenStack, Owner::Server, Some(server)) if self.has_compute() => {
+                let url = self.compute_url(&format!(
+                    "/servers/{}/os-interface/{}",
+                    seg(server),
+                    seg(&port.id)
+                ))?;
+                self.delete(url).await.map(|()| Removal::Later)
+            }
+            (Family::OpenStack, ..) => self.delete_port(&port.id).await.map(|()| Removal::Gone),
+        }
+    }
+
     // Floating IPs
 
     pub async fn floating_ips(&self) -> Result<Vec<FloatingIp>, ApiError> {
@@ -559,6 +650,13 @@ impl Cloud {
         }
         let list: ServerList = self.get(self.compute_url("/servers/detail")?).await?;
         Ok(list.servers)
+    }
+
+    /// One server (`GET /servers/{id}`).
+    pub async fn server(&self, id: &str) -> Result<Server, ApiError> {
+        let one: nephele_model::server::ServerEnvelope =
+            self.get(self.compute_url(&format!("/servers/{}", seg(id)))?).await?;
+        Ok(one.server)
     }
 
     // Account (Synnefo's Astakos; on OpenStack, Keystone, Neutron and Nova)

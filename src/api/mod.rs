@@ -147,17 +147,19 @@ pub async fn send_for_token<B: Serialize>(
         Ok(body) => body,
         Err(e) => return Err(ApiError::Decode { path: path_of(url), reason: e.to_string() }),
     };
-    exchange(method, url.to_owned(), token.map(str::to_owned), body).await
+    exchange(method, url.to_owned(), token.map(str::to_owned), body, None).await
 }
 
 /// The one fetch every call goes through. It is boxed, so its state machine
 /// (timeout, abort, headers, body) exists once in the binary instead of being
-/// copied into the future of every typed call that awaits it.
+/// copied into the future of every typed call that awaits it. `microversion`:
+/// an `OpenStack-API-Version` header (Nova), e.g. `"compute 2.47"`.
 pub fn exchange(
     method: Method,
     url: String,
     token: Option<String>,
     body: Option<String>,
+    microversion: Option<&'static str>,
 ) -> futures::future::LocalBoxFuture<'static, Result<(String, Option<String>), ApiError>> {
     Box::pin(async move {
         let path = path_of(&url);
@@ -176,6 +178,9 @@ pub fn exchange(
             RequestBuilder::new(&url).method(method).header("Accept", "application/json");
         if let Some(token) = &token {
             builder = builder.header("X-Auth-Token", token);
+        }
+        if let Some(version) = microversion {
+            builder = builder.header("OpenStack-API-Version", version);
         }
         if let Some(c) = &controller {
             builder = builder.abort_signal(Some(&c.signal()));

@@ -25,9 +25,9 @@ pub fn Dialog(
     /// Hide the confirm button (e.g. when nothing can be done).
     #[prop(optional, into)]
     hide_confirm: Signal<bool>,
-    /// Label of the button that closes the dialog.
+    /// Label of the button that closes the dialog ("Cancel" when not given).
     #[prop(optional, into)]
-    cancel: Option<String>,
+    cancel: Option<Signal<String>>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let node = NodeRef::<html::Dialog>::new();
@@ -50,7 +50,7 @@ pub fn Dialog(
     let id = format!("dialog-title-{}", next_id());
     let labelled_by = id.clone();
     let confirm_class = if danger { "button danger-solid" } else { "button primary" };
-    let cancel = cancel.unwrap_or_else(|| "Cancel".to_owned());
+    let cancel = move || cancel.map_or_else(|| "Cancel".to_owned(), |c| c.get());
     view! {
         <dialog node_ref=node aria-labelledby=labelled_by on:close=move |_| open.set(false)>
             <form on:submit=submit>

@@ -48,7 +48,13 @@ pub enum Op {
 }
 
 #[component]
-pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> impl IntoView {
+pub fn IpDialog(
+    op: RwSignal<Option<Op>>,
+    moving: RwSignal<Option<String>>,
+    /// The server to attach to, chosen already (a server's page).
+    #[prop(optional, into)]
+    server: Option<Signal<Option<String>>>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
     let config = expect_context::<Config>();
     let announcer = expect_context::<Announcer>();
@@ -57,12 +63,22 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
     let target = RwSignal::new(String::new());
     let progress = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(None::<ApiError>);
+    // Neutron: the server whose port the IP goes to (the port is then found,
+    // or asked for when it has several).
+    let via_server = RwSignal::new(String::new());
+    let preset = move || server.and_then(|s| s.get_untracked()).unwrap_or_default();
     open_for(
         open,
         running,
         move || op.with(Option::is_some),
         move || {
-            target.set(String::new());
+            // The server's page chooses the server only for a new attachment.
+            let attaching = matches!(op.get_untracked(), Some(Op::Attach(_)));
+            let chosen = if attaching { preset() } else { String::new() };
+            // Synnefo attaches to a server: it is the target itself.
+            let to_server = !store.cloud.capabilities_untracked().associate_ips;
+            target.set(if to_server { chosen.clone() } else { String::new() });
+            via_server.set(chosen);
             progress.set(Vec::new());
             error.set(None);
         },
@@ -113,14 +129,58 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
             IpTarget::Server(id)
         }
     };
+    let pool = move || ip().and_then(|i| i.floating_network_id).unwrap_or_default();
     let ports = move || {
         let Some(i) = ip() else { return Vec::new() };
         let pool = i.floating_network_id.clone().unwrap_or_default();
-        store.ports_for_floating_ip(&pool, i.port_id.as_deref())
+        let server = via_server.get();
+        if server.is_empty() {
+            store.ports_for_floating_ip(&pool, i.port_id.as_deref())
+        } else {
+            store.server_ports_for_floating_ip(&server, &pool, i.port_id.as_deref())
+        }
     };
     let no_port = move || to_ports() && ports().iter().all(|(_, reason)| reason.is_some());
+    // A server with exactly one port the IP can go to: that is the target.
+    Effect::new(move |_| {
+        if !to_ports() || via_server.with(String::is_empty) {
+            return;
+        }
+        let ready: Vec<String> =
+            ports().into_iter().filter(|(_, r)| r.is_none()).map(|(p, _)| p.id).collect();
+        if let [only] = ready.as_slice() {
+            target.set(only.clone());
+        }
+    });
+    let fix = move || {
+        let server = via_server.get();
+        (!server.is_empty() && no_port()).then(|| store.route_fix(&server, &pool()))
+    };
+    let fixing = RwSignal::new(false);
+    let run_fix = move |_| {
+        let Some(Some(f)) = untrack(fix) else { return };
+        fixing.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = store.route_to_pool(&f, |p| progress.update(|s| s.push(p))).await;
+            fixing.set(false);
+            match result {
+                Ok(()) => {
+                    progress.update(|s| {
+                        s.push("Done: the server's port can take the address now.".into())
+                    });
+                    announcer.announce(format!(
+                        "Subnet {} is connected to {}.",
+                        store.subnet_label(&f.subnet),
+                        store.network_name(&f.pool)
+                    ));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let servers = move || {
-        let current = ip().and_then(|i| i.instance_id);
+        let current = ip().and_then(|i| i.instance_id).filter(|_| !to_ports());
         let ports = store.ports.values();
         // A server may hold several floating IPs, so only its state matters here.
         store
@@ -217,13 +277,24 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
                         <option value="">"Choose a server"</option>
                         {move || servers().into_iter().map(|(s, reason)| {
                             let label = match &reason { Some(r) => format!("{} ({}) — {r}", s.name, s.id), None => format!("{} ({})", s.name, s.id) };
-                            view! { <option value=s.id.clone() disabled=reason.is_some()>{label}</option> }
+                            let id = s.id.clone();
+                            view! { <option value=s.id.clone() disabled=reason.is_some() selected=move || target.with(|t| t == &id)>{label}</option> }
                         }).collect_view()}
                     </select>
                     <Show when=move || matches!(op.get(), Some(Op::Move(_)))>
                         <p class="hint">"The address is detached from its server, then attached to the new one. If attaching fails it stays reserved and detached: never lost."</p>
                     </Show>
                 }>
+                    <Show when=move || !store.servers.rows().is_empty()>
+                        <label for="ip-server">"Server"</label>
+                        <select id="ip-server" on:change=move |ev| { via_server.set(event_target_value(&ev)); target.set(String::new()); }>
+                            <option value="">"Any port (choose below)"</option>
+                            {move || servers().into_iter().map(|(s, _)| {
+                                let id = s.id.clone();
+                                view! { <option value=s.id.clone() selected=move || via_server.with(|v| v == &id)>{store.server_label(&s.id)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </Show>
                     <label for="ip-port">"Port"</label>
                     <select id="ip-port" on:change=move |ev| target.set(event_target_value(&ev))
                         aria-describedby=move || no_port().then_some("ip-no-port")>
@@ -231,10 +302,39 @@ pub fn IpDialog(op: RwSignal<Option<Op>>, moving: RwSignal<Option<String>>) -> i
                         {move || ports().into_iter().map(|(p, reason)| {
                             let base = store.port_label(&p.id);
                             let label = match &reason { Some(r) => format!("{base} — {r}"), None => base };
-                            view! { <option value=p.id.clone() disabled=reason.is_some()>{label}</option> }
+                            let id = p.id.clone();
+                            view! { <option value=p.id.clone() disabled=reason.is_some() selected=move || target.with(|t| t == &id)>{label}</option> }
                         }).collect_view()}
                     </select>
-                    <Show when=no_port>
+                    {move || fix().map(|f| {
+                        let server = store.server_label(&via_server.get_untracked());
+                        let pool_name = store.network_name(&pool());
+                        match f {
+                            Some(f) => {
+                                let subnet = store.subnet_label(&f.subnet);
+                                let (text, button) = match &f.router {
+                                    Some(r) => (
+                                        format!("No port of {server} can take this address: no router connects its subnet {subnet} to {pool_name}. {} has its gateway on {pool_name}: add the subnet to it.", store.router_label(r)),
+                                        format!("Add subnet {subnet} to {}", store.router_label(r)),
+                                    ),
+                                    None => (
+                                        format!("No port of {server} can take this address: no router connects its subnet {subnet} to {pool_name}, and you have no router with its gateway on {pool_name}."),
+                                        format!("Create a router to {pool_name} and add subnet {subnet}"),
+                                    ),
+                                };
+                                view! {
+                                    <div class="notice" id="ip-no-port">
+                                        <p>{text}</p>
+                                        <button type="button" class="button" disabled=move || fixing.get() on:click=run_fix>{button}</button>
+                                    </div>
+                                }.into_any()
+                            }
+                            None => view! {
+                                <p class="notice" id="ip-no-port">{format!("{server} is on no private network with a subnet, so nothing can route this address to it. Connect it to one first (a network's page: Connect servers).")}</p>
+                            }.into_any(),
+                        }
+                    })}
+                    <Show when=move || no_port() && via_server.with(String::is_empty)>
                         <p class="notice" id="ip-no-port">{move || {
                             let pool = ip().and_then(|i| i.floating_network_id).map(|n| store.network_name(&n)).unwrap_or_default();
                             format!("No port can take this address yet: a port needs a subnet that a router connects to {pool}. Create a router with its gateway on {pool} and add your subnet to it (Routers page), then create a port on that network.")

@@ -7,7 +7,8 @@ use leptos_router::hooks::use_location;
 
 use crate::components::project_switcher::{ProjectSwitcher, RegionSwitcher};
 use crate::components::quota_summary::QuotaSummary;
-use crate::state::config::Config;
+use crate::split;
+use crate::state::config::{Config, ConfigState};
 use crate::state::session::SessionContext;
 use crate::state::store::Store;
 
@@ -49,6 +50,18 @@ fn Chrome() -> impl IntoView {
     // The page is made anew for each project: its reads run again with the new
     // project's token, and nothing of the last project stays on screen.
     let project = Memo::new(move |_| session.read(|s| s.and_then(|s| s.default_project.clone())));
+    // Once the first page is up, fetch the other pages' code while the browser is
+    // idle (once: the effect keeps `true` after it has asked).
+    Effect::new(move |asked: Option<bool>| {
+        if asked == Some(true) {
+            return true;
+        }
+        let ConfigState::Ready(c) = config.0.get() else { return false };
+        if c.prefetch {
+            split::prefetch();
+        }
+        true
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="shell">

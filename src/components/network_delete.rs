@@ -10,6 +10,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nephele_model::network::Network;
+use nephele_model::neutron::Owner;
 
 use crate::api::explain::Context;
 use crate::api::ApiError;
@@ -59,7 +60,10 @@ pub fn describe(store: &Store, hold: &Hold) -> String {
 /// The step that clears a hold, in words.
 fn step_label(store: &Store, hold: &Hold) -> String {
     match hold {
-        Hold::Port(_) if store.cloud.capabilities_untracked().ports_delete_at_once => {
+        Hold::Port(p)
+            if store.cloud.capabilities_untracked().ports_delete_at_once
+                && Owner::of(p.device_owner.as_deref()) != Owner::Server =>
+        {
             format!("Delete {}", describe(store, hold))
         }
         Hold::Port(p) => {

@@ -5,12 +5,11 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use nephele_model::id::NetworkId;
 use nephele_model::network::Network;
 use nephele_model::port::Port;
 use nephele_model::server::Server;
-use nephele_model::ServerStatus;
+use nephele_model::{usage, Resource, ServerStatus};
 
 use crate::api::ApiError;
 use crate::components::common::{CopyButton, FaultView, StatusBadge};
@@ -40,6 +39,27 @@ pub fn addresses(port: &Port) -> String {
         .join(", ")
 }
 
+/// What connecting `count` servers costs, in words: Neutron counts ports
+/// against the project's `port` quota; Synnefo does not count them.
+pub fn port_cost(store: &Store, count: i64) -> String {
+    let entry = store
+        .quotas
+        .with(|q| q.as_ref()?.values().find_map(|t| t.get(Resource::Port.as_str()).copied()));
+    match entry {
+        Some(e) => {
+            let (after, limit) = usage::after(&e, count);
+            format!(
+                "Ports: {} of {} used → {} of {} after this.",
+                e.usage + e.pending,
+                usage::effective_limit(&e),
+                after,
+                limit
+            )
+        }
+        None => "Ports cost no quota.".to_owned(),
+    }
+}
+
 /// Why a server cannot be connected right now, if it cannot.
 pub fn not_connectable(server: &Server, network_id: &str, ports: &[Port]) -> Option<String> {
     if ports
@@ -48,7 +68,10 @@ pub fn not_connectable(server: &Server, network_id: &str, ports: &[Port]) -> Opt
     {
         return Some("already connected".into());
     }
-    if !matches!(server.status, ServerStatus::Active | ServerStatus::Stopped) {
+    if !matches!(
+        server.status,
+        ServerStatus::Active | ServerStatus::Stopped | ServerStatus::Shutoff
+    ) {
         return Some(format!("server is {}", server.status));
     }
     if !server.task_state.is_empty() {
@@ -66,6 +89,9 @@ pub fn PortRow(
     /// Show the network column (the `/ports` page does; a network's page does not).
     #[prop(optional)]
     show_network: bool,
+    /// Leave out the server column (a server's own page).
+    #[prop(optional)]
+    hide_server: bool,
     /// Ports ticked for a bulk action, if the table offers one.
     #[prop(optional)]
     selection: Option<RwSignal<HashSet<String>>>,
@@ -91,8 +117,12 @@ pub fn PortRow(
     // row holds only the reactive pieces that can move (status, MAC, pending).
     let (network_id, device_id, addrs) =
         port.with_untracked(|p| (p.network_id.clone(), p.device_id.clone(), addresses(p)));
-    let _ = device_id;
     let server = untrack(|| port.with(|p| store.holder_label(p)));
+    // A server's port links to the server's page. Row links are plain `<a>`s:
+    // the router handles their clicks all the same, while `<A>` would give each
+    // of thousands of rows its own route and location tracking.
+    let server_page =
+        device_id.filter(|d| store.servers.contains_untracked(d)).map(|d| format!("/servers/{d}"));
     // Who may remove a port never changes: a server's or a router's cannot be
     // deleted here on Neutron, and the row says why.
     let undeletable = untrack(|| port.with(|p| store.cloud.port_not_deletable(p)));
@@ -118,9 +148,14 @@ pub fn PortRow(
             })}
             <th scope="row" class="mono" title=id.clone()>{crate::state::actions::short(&id).to_owned()}<CopyButton text=id.clone() label=label /></th>
             {show_network.then(|| view! {
-                <td><A href=format!("/networks/{network_id}")>{network_name}</A></td>
+                <td><a href=format!("/networks/{network_id}")>{network_name}</a></td>
             })}
-            <td>{server}</td>
+            {(!hide_server).then(|| view! {
+                <td>{match server_page {
+                    Some(href) => view! { <a href=href>{server}</a> }.into_any(),
+                    None => server.into_any(),
+                }}</td>
+            })}
             <td class="mono">
                 {if addrs.is_empty() {
                     view! { <span class="muted">"none"</span> }.into_any()
@@ -241,7 +276,10 @@ pub fn DisconnectDialog(
     }
 }
 
-/// Pick servers to connect to a network: one port each, shown BUILD → ACTIVE.
+/// Pick servers to connect to a network: one port each. Once asked, the
+/// dialog follows each new port live (BUILD → ACTIVE on Synnefo; on OpenStack
+/// the interface's port until Neutron has bound it) until the user closes it;
+/// the network's table shows the same rows.
 #[component]
 pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -250,6 +288,8 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
     let chosen = RwSignal::new(HashSet::<String>::new());
     let running = RwSignal::new(false);
     let errors = RwSignal::new(Vec::<(String, ApiError)>::new());
+    // (server, its new port) for each connection made, in the order asked.
+    let made = RwSignal::new(Vec::<(String, String)>::new());
     open_for(
         open,
         running,
@@ -257,9 +297,13 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
         move || {
             chosen.set(HashSet::new());
             errors.set(Vec::new());
+            made.set(Vec::new());
         },
         move || target.set(None),
     );
+    let connected = move || !made.with(Vec::is_empty);
+    // Every server asked for is connected: only the progress is left to show.
+    let all_made = move || connected() && errors.with(Vec::is_empty);
     let net_id = move || target.with(|t| t.as_ref().map(|n| n.id.clone()).unwrap_or_default());
     let is_public = move || target.with(|t| t.as_ref().is_some_and(|n| n.public));
     let title = Signal::derive(move || {
@@ -281,32 +325,31 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
     });
     let run = move || {
         let network = net_id();
-        let servers: Vec<String> = chosen.get_untracked().into_iter().collect();
+        let mut servers: Vec<String> = chosen.get_untracked().into_iter().collect();
+        servers.sort();
         running.set(true);
         errors.set(Vec::new());
         spawn_local(async move {
             let results = store.connect_servers(NetworkId(&network), &servers).await;
             let mut failed = Vec::new();
-            let mut made = 0;
+            let mut ok = Vec::new();
             for (server, result) in servers.into_iter().zip(results) {
                 match result {
-                    Ok(_) => made += 1,
+                    Ok(port) => ok.push((server, port.id)),
                     Err(e) => failed.push((server, e)),
                 }
             }
             running.set(false);
-            if made > 0 {
+            if !ok.is_empty() {
                 announcer.announce(format!(
-                    "Connecting {made} server{}: the new ports are in BUILD.",
-                    if made == 1 { "" } else { "s" }
+                    "Connecting {} server{}: their new ports are shown until they are up.",
+                    ok.len(),
+                    if ok.len() == 1 { "" } else { "s" }
                 ));
             }
-            if failed.is_empty() {
-                open.set(false);
-            } else {
-                chosen.update(|c| c.retain(|s| failed.iter().any(|(f, _)| f == s)));
-                errors.set(failed);
-            }
+            chosen.update(|c| c.retain(|s| failed.iter().any(|(f, _)| f == s)));
+            made.update(|m| m.extend(ok));
+            errors.set(failed);
             let _ = store.load_servers().await;
         });
     };
@@ -323,21 +366,48 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    let poller = expect_context::<Poller>();
+    let progress_row = move |(server, port): (String, String)| {
+        let cell = poller.cell(&port);
+        let since = RwSignal::from(cell.since);
+        let clock = expect_context::<Clock>();
+        let port_id = port.clone();
+        let status = Signal::derive(move || {
+            store.ports.get(&port_id).map_or_else(|| "REMOVED".to_owned(), |p| p.status.to_string())
+        });
+        let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
+        view! {
+            <li>
+                {store.server_label(&server)}
+                <span class="muted">{format!(" — port {} ", crate::state::actions::short(&port))}</span>
+                <StatusBadge status=status pending_for=pending_for />
+            </li>
+        }
+    };
     view! {
         <Dialog open=open title=title confirm=confirm
             disabled=Signal::derive(move || running.get() || chosen.with(HashSet::is_empty))
-            hide_confirm=Signal::derive(is_public)
+            hide_confirm=Signal::derive(move || is_public() || all_made())
+            cancel=Signal::derive(move || if connected() { "Close".to_owned() } else { "Cancel".to_owned() })
             on_confirm=Callback::new(move |_| run())>
+            <Show when=connected>
+                <ul class="plain connect-progress" aria-label="New connections">
+                    <For each=move || made.get() key=|(_, port)| port.clone() let:item>
+                        {progress_row(item)}
+                    </For>
+                </ul>
+            </Show>
             <Show when=move || !is_public() fallback=|| view! {
                 <p class="notice">"Servers reach the public network through a floating IP: reserve one and attach it on the Floating IPs page."</p>
             }>
+              <Show when=move || !all_made()>
                 <fieldset>
                     <legend>"Servers"</legend>
                     <ul class="choices">
                         {move || rows().into_iter().map(|(s, reason)| {
                             let id = s.id.clone();
                             let id2 = s.id.clone();
-                            let text = format!("{} ({})", s.name, s.id);
+                            let text = store.server_label(&s.id);
                             view! {
                                 <li>
                                     <label>
@@ -355,7 +425,9 @@ pub fn ConnectDialog(target: RwSignal<Option<Network>>) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 </fieldset>
-                <p class="hint">"Each server gets one new port on this network. It shows BUILD until the cloud has plugged it in. Ports cost no quota."</p>
+                <p class="hint">"Each server gets one new port on this network. It shows as pending until the cloud has plugged it in. "
+                    {move || port_cost(&store, chosen.with(HashSet::len).max(1) as i64)}</p>
+              </Show>
             </Show>
             {move || errors.get().into_iter().map(|(server, e)| view! {
                 <p class="muted">{format!("Server {server}:")}</p>

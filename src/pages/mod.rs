@@ -8,6 +8,7 @@ pub mod not_found;
 pub mod ports;
 pub mod quotas;
 pub mod routers;
+pub mod server_detail;
 pub mod servers;
 
 use leptos::prelude::*;

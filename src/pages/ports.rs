@@ -105,7 +105,7 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     // Neutron: a port stands alone (servers attach through Nova); tenants may
     // not make ports on external networks.
-    let standalone = move || !store.cloud.capabilities().connect_servers;
+    let standalone = move || store.cloud.capabilities().standalone_ports;
     let create = Action::new_local(move |p: &NewPort| {
         let p = p.clone();
         async move { store.create_port(&p).await }
@@ -120,7 +120,7 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let needs_server = store.cloud.capabilities_untracked().connect_servers;
+        let needs_server = !store.cloud.capabilities_untracked().standalone_ports;
         match validate(
             &network.get_untracked(),
             &server.get_untracked(),

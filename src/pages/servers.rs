@@ -1,4 +1,6 @@
-//! `/servers`: the user's servers with status and what they are connected to.
+//! `/servers`: the user's servers with status, flavor and what they are
+//! connected to (addresses by network, floating ones beside the port they are
+//! on); each links to its own page (`/servers/:id`).
 
 use std::collections::HashMap;
 
@@ -18,7 +20,11 @@ pub fn Servers() -> impl IntoView {
     let store = expect_context::<Store>();
     let load = LocalResource::new(move || {
         until_view_gone(async move {
-            all(vec![store.load_servers(), store.load_networks(), store.load_ports()]).await
+            let loaded =
+                all(vec![store.load_servers(), store.load_networks(), store.load_ports()]).await;
+            // Neutron's floating IPs name a port, not a server: shown beside it.
+            let _ = store.load_floating_ips().await;
+            loaded
         })
     });
     // Each server's ports, computed once per change of the port list.
@@ -50,7 +56,7 @@ pub fn Servers() -> impl IntoView {
                                     <caption class="visually-hidden">"Servers"</caption>
                                     <thead><tr>
                                         <th scope="col">"ID"</th><th scope="col">"Name"</th><th scope="col">"Status"</th>
-                                        <th scope="col">"Networks and addresses"</th>
+                                        <th scope="col">"Flavor"</th><th scope="col">"Networks and addresses"</th>
                                     </tr></thead>
                                     <tbody>
                                         <For each=move || store.servers.rows() key=|r| r.id.clone() let:row>
@@ -97,7 +103,17 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
             .into_iter()
             .map(|p| {
                 let net = store.network_name(&p.network_id);
-                let addrs = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect::<Vec<_>>().join(", ");
+                let mut addrs: Vec<String> = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect();
+                // Neutron: a floating IP associated with this port.
+                addrs.extend(
+                    store
+                        .floating_ips
+                        .values()
+                        .into_iter()
+                        .filter(|ip| ip.port_id.as_deref() == Some(p.id.as_str()) && ip.instance_id.is_none())
+                        .map(|ip| format!("{} (floating)", ip.floating_ip_address)),
+                );
+                let addrs = addrs.join(", ");
                 let pending = (p.status != PortStatus::Active).then(|| format!(" ({})", p.status.as_str().to_lowercase()));
                 view! {
                     <li>
@@ -111,9 +127,10 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
     };
     view! {
         <tr>
-            <th scope="row" class="mono">{row.id.clone()}</th>
-            <td>{move || server.with(|s| s.name.clone())}</td>
+            <th scope="row" class="mono" title=row.id.clone()>{crate::state::actions::short(&row.id).to_owned()}</th>
+            <td><A href=format!("/servers/{}", row.id)>{move || server.with(|s| if s.name.is_empty() { "(no name)".to_owned() } else { s.name.clone() })}</A></td>
             <td><StatusBadge status=status /></td>
+            <td>{move || server.with(|s| s.flavor_label())}</td>
             <td class="wrap"><ul class="plain">{connections}</ul></td>
         </tr>
     }

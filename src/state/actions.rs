@@ -19,9 +19,9 @@ use nephele_model::network::Network;
 use nephele_model::neutron::{Owner, Router};
 use nephele_model::port::Port;
 
-use crate::api::cloud::{NewNetwork, NewPort};
+use crate::api::cloud::{NewNetwork, NewPort, Removal};
 use crate::api::ApiError;
-use crate::state::store::Store;
+use crate::state::store::{RouteFix, Store};
 
 /// Where a floating IP is attached: a server (Synnefo) or a port (Neutron).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,8 @@ pub enum Hold {
     FloatingIp(FloatingIp),
     /// Neutron: a router's interface on one of the network's subnets.
     RouterInterface { router: String, subnet: String, port: String },
-    /// Neutron: a server's interface, which only Nova can remove.
+    /// Neutron without a compute service in the catalog: a server's
+    /// interface, which only Nova can remove.
     ServerPort(Port),
 }
 
@@ -229,6 +230,33 @@ impl Store {
             .unwrap_or_else(|| short(id).to_owned())
     }
 
+    /// Give a subnet a way to floating IPs from a pool (Neutron): add it to
+    /// the router that `fix` names, or first create one with its gateway on
+    /// the pool. `progress` hears each step in words.
+    pub async fn route_to_pool(
+        &self,
+        fix: &RouteFix,
+        mut progress: impl FnMut(String),
+    ) -> Result<(), ApiError> {
+        let router = match &fix.router {
+            Some(r) => r.clone(),
+            None => {
+                let name = format!("{}-router", self.network_name(&fix.network));
+                progress(format!(
+                    "Creating router “{name}” with its gateway on {}…",
+                    self.network_name(&fix.pool)
+                ));
+                self.create_router(&name, Some(&fix.pool)).await?.id
+            }
+        };
+        progress(format!(
+            "Adding subnet {} to {}…",
+            self.subnet_label(&fix.subnet),
+            self.router_label(&router)
+        ));
+        self.add_router_interface(&router, &fix.subnet).await
+    }
+
     // Networks
 
     /// Create a network (and its subnet, if asked) and show it.
@@ -246,9 +274,10 @@ impl Store {
 
     /// What holds a network, in the order it must be cleared (tracked).
     /// Synnefo: its ports (servers' connections). Neutron: floating IPs on its
-    /// ports, the tenant's ports, router interfaces on its subnets, and servers'
-    /// interfaces, which only Nova can remove (they block the delete here). The
-    /// cloud's own ports (DHCP) go with the network.
+    /// ports, the tenant's ports and servers' interfaces (detached through
+    /// Nova), router interfaces on its subnets; without a Nova in the catalog,
+    /// servers' interfaces block the delete here. The cloud's own ports (DHCP)
+    /// go with the network.
     pub fn network_holds(&self, network_id: &str) -> Vec<Hold> {
         let ports: Vec<Port> =
             self.ports.values().into_iter().filter(|p| p.network_id == network_id).collect();
@@ -264,9 +293,12 @@ impl Store {
             .collect();
         let mut interfaces = Vec::new();
         let mut servers = Vec::new();
+        // With Nova in the catalog, a server's interface is detached through it.
+        let nova = self.cloud.capabilities().connect_servers;
         for p in ports {
             match Owner::of(p.device_owner.as_deref()) {
                 Owner::Tenant => holds.push(Hold::Port(p)),
+                Owner::Server if nova => holds.push(Hold::Port(p)),
                 Owner::Server => servers.push(Hold::ServerPort(p)),
                 Owner::RouterInterface => interfaces.push(Hold::RouterInterface {
                     router: p.device_id.clone().unwrap_or_default(),
@@ -340,17 +372,18 @@ impl Store {
 
     // Ports
 
-    /// Connect each server to the network: one port each, in BUILD at first.
-    /// Returns what happened per server, in the order given.
+    /// Connect each server to the network: one port each, watched until it is
+    /// up (Synnefo: BUILD → ACTIVE; Nova: the interface's port, DOWN until
+    /// Neutron has bound it). Returns what happened per server, in the order given.
     pub async fn connect_servers(
         &self,
         network: NetworkId<'_>,
         servers: &[String],
     ) -> Vec<Result<Port, ApiError>> {
-        let ports: Vec<NewPort> =
-            servers.iter().map(|s| NewPort::connect(network, ServerId(s))).collect();
-        let results = join_all(ports.iter().map(|p| self.cloud.create_port(p))).await;
+        let results =
+            join_all(servers.iter().map(|s| self.cloud.connect_server(network.0, s))).await;
         for port in results.iter().flatten() {
+            self.pending.mark_awaiting_up(port);
             self.upsert_port(port.clone());
         }
         results
@@ -420,13 +453,17 @@ impl Store {
     /// marked as being deleted and the poller watches it. One that is already
     /// gone (404) is simply forgotten.
     async fn request_port_removal(&self, id: &str) -> Result<(), ApiError> {
-        match self.cloud.delete_port(id).await {
-            // Neutron deletes at once (the port is 404 right after the 204).
-            Ok(()) if self.cloud.capabilities_untracked().ports_delete_at_once => {
+        let port = self
+            .ports
+            .get_untracked(id)
+            .unwrap_or_else(|| Port { id: id.to_owned(), ..Port::default() });
+        match self.cloud.remove_port(&port).await {
+            // Neutron deletes a tenant's port at once (404 right after the 204).
+            Ok(Removal::Gone) => {
                 self.remove_port(id);
                 Ok(())
             }
-            Ok(()) => {
+            Ok(Removal::Later) => {
                 self.mark_deleting(id);
                 Ok(())
             }

@@ -31,6 +31,11 @@ pub struct RuntimeConfig {
     /// (`nephele-cloud print-csp`).
     #[serde(default)]
     pub api_origins: Vec<String>,
+    /// Fetch the other pages' code while the browser is idle after the first page
+    /// has shown (the split release build; see `split::prefetch`). `false` leaves
+    /// each page's code to its first open: less data for users who open one page.
+    #[serde(default = "default_prefetch")]
+    pub prefetch: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -57,6 +62,10 @@ impl Default for PollConfig {
     }
 }
 
+fn default_prefetch() -> bool {
+    true
+}
+
 fn default_title() -> String {
     "Nephele".to_owned()
 }
@@ -70,6 +79,7 @@ impl Default for RuntimeConfig {
             clouds: Vec::new(),
             poll: PollConfig::default(),
             api_origins: Vec::new(),
+            prefetch: true,
         }
     }
 }
@@ -138,6 +148,9 @@ mod tests {
         let c =
             RuntimeConfig::parse(r#"{"api_origins": ["https://cyclades.example.org"]}"#).unwrap();
         assert_eq!(c.api_origins, ["https://cyclades.example.org"]);
+        assert!(c.prefetch);
+        assert!(!RuntimeConfig::parse(r#"{"prefetch": false}"#).unwrap().prefetch);
+        assert!(RuntimeConfig::parse(r#"{"prefetch": "no"}"#).is_err());
         let c = RuntimeConfig::parse(
             r#"{"identity_url": "https://k:5000/v3", "family": "openstack",
                 "clouds": [{"name": "a", "identity_url": "https://a/identity/v2.0", "family": "synnefo"}]}"#,

@@ -1,6 +1,9 @@
 //! The app's one poller. Every pending port (BUILD, or being deleted) in any view
-//! is watched with at most one request per tick: `GET /ports/<id>` when one is
-//! pending, the port list when several are. It stops when nothing is pending,
+//! is watched with one timer. Each tick asks for what is pending and little else:
+//! `GET /ports/<id>` when one port is pending; when several are, exactly those in
+//! one filtered list where the cloud can (Neutron's `?id=…&id=…`), else a
+//! rotating handful of `GET /ports/<id>` (Synnefo has no list filters), and the
+//! whole list only when most of it is pending anyway. It stops when nothing is pending,
 //! pauses while the tab is hidden, and gives up on a port after the configured
 //! time (the row then offers to keep waiting). What is pending is kept by the
 //! store (`state::pending`); the poller only asks and reports.
@@ -23,7 +26,28 @@ use crate::state::store::Store;
 pub enum Request {
     Nothing,
     One(String),
+    /// Exactly these ports, in one filtered list (`?id=…&id=…`).
+    Ids(Vec<String>),
+    /// These ports one by one, at once (at most [`HANDFUL`]).
+    Each(Vec<String>),
+    /// The whole port list.
     List,
+}
+
+/// How many single-port reads one tick may send where the cloud cannot filter
+/// the list: with more pending, they take turns, so each is still read every
+/// few ticks and a tick's cost stays bounded.
+pub const HANDFUL: usize = 4;
+
+/// What the tick's choice depends on besides the pending ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    /// The cloud filters the port list by id (Neutron).
+    pub filter_by_id: bool,
+    /// How many ports the store holds (the size of a full list).
+    pub total: usize,
+    /// Counts the ticks, so the handful rotates.
+    pub tick: u64,
 }
 
 /// The decision for one tick.
@@ -36,7 +60,13 @@ pub struct Plan {
 
 /// Decide one tick. `watched` holds each port still waited for (given-up ones
 /// are not), with when it was first seen pending.
-pub fn plan(watched: &[(String, f64)], visible: bool, now: f64, give_up_ms: f64) -> Plan {
+pub fn plan(
+    watched: &[(String, f64)],
+    visible: bool,
+    now: f64,
+    give_up_ms: f64,
+    listing: Listing,
+) -> Plan {
     let mut newly_stuck = Vec::new();
     let mut watch = Vec::new();
     for (id, since) in watched {
@@ -46,13 +76,24 @@ pub fn plan(watched: &[(String, f64)], visible: bool, now: f64, give_up_ms: f64)
             watch.push(id);
         }
     }
+    // A stable order, so the handful rotates through every port.
+    watch.sort();
     let request = if !visible {
         Request::Nothing
     } else {
         match watch.as_slice() {
             [] => Request::Nothing,
             [one] => Request::One((*one).clone()),
-            _ => Request::List,
+            many if listing.filter_by_id => {
+                Request::Ids(many.iter().map(|id| (*id).clone()).collect())
+            }
+            // Most of the list is pending: one list is cheaper than its rows one by one.
+            many if many.len() * 2 > listing.total => Request::List,
+            many => {
+                let start = (listing.tick as usize * HANDFUL) % many.len();
+                let take = HANDFUL.min(many.len());
+                Request::Each((0..take).map(|i| many[(start + i) % many.len()].clone()).collect())
+            }
         }
     };
     Plan { request, newly_stuck }
@@ -74,6 +115,7 @@ impl Poller {
         watch_visibility(visible);
         let timer = StoredValue::new_local(None::<Interval>);
         let in_flight = StoredValue::new_local(false);
+        let ticks = StoredValue::new_local(0u64);
         // The one effect: start or stop the timer. What is pending is kept by the
         // store, port by port, as rows change (`state::pending`).
         Effect::new(move |_| {
@@ -86,9 +128,11 @@ impl Poller {
                         return;
                     }
                     in_flight.set_value(true);
+                    let tick = ticks.get_value();
+                    ticks.set_value(tick.wrapping_add(1));
                     spawn_local(async move {
                         let give_up = f64::from(config.current().poll.give_up_ms);
-                        poll_once(store, announcer, visible.get_untracked(), give_up).await;
+                        poll_once(store, announcer, visible.get_untracked(), give_up, tick).await;
                         in_flight.set_value(false);
                     });
                 };
@@ -115,9 +159,29 @@ impl Poller {
     }
 }
 
-async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms: f64) {
+/// Read one watched port: its news, or its removal (404).
+async fn read_one(store: Store, id: &str) -> Result<(), crate::api::ApiError> {
+    match store.cloud.port(id).await {
+        Ok(port) => {
+            store.upsert_port(port);
+            Ok(())
+        }
+        Err(e) if e.status() == Some(404) => {
+            store.remove_port(id);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms: f64, tick: u64) {
     let watched = store.pending.watched_since();
-    let plan = plan(&watched, visible, js_sys::Date::now(), give_up_ms);
+    let listing = Listing {
+        filter_by_id: store.cloud.capabilities_untracked().filter_ports_by_id,
+        total: store.ports.len_untracked(),
+        tick,
+    };
+    let plan = plan(&watched, visible, js_sys::Date::now(), give_up_ms, listing);
     if !plan.newly_stuck.is_empty() {
         for id in &plan.newly_stuck {
             announcer.announce(format!("Port {id} is taking longer than expected."));
@@ -130,25 +194,13 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
         .collect();
     let outcome = match &plan.request {
         Request::Nothing => return,
-        Request::One(id) => match store.cloud.port(id).await {
-            Ok(port) => {
-                store.upsert_port(port);
-                Ok(())
-            }
-            Err(e) if e.status() == Some(404) => {
-                store.remove_port(id);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        },
-        Request::List => {
-            let ids: Vec<String> = watched
-                .iter()
-                .map(|(id, _)| id.clone())
-                .filter(|id| !plan.newly_stuck.contains(id))
-                .collect();
-            store.load_ports_by_id(&ids).await
+        Request::One(id) => read_one(store, id).await,
+        Request::Each(ids) => {
+            let reads = futures::future::join_all(ids.iter().map(|id| read_one(store, id))).await;
+            reads.into_iter().collect::<Result<Vec<()>, _>>().map(drop)
         }
+        Request::Ids(ids) => store.load_ports_by_id(ids).await,
+        Request::List => store.load_ports().await,
     };
     if outcome.is_err() {
         // A failed poll is retried on the next tick; the page shows its own errors.
@@ -195,31 +247,63 @@ mod tests {
         ids.iter().map(|(id, t)| (id.to_string(), *t)).collect()
     }
 
+    const SYNNEFO: Listing = Listing { filter_by_id: false, total: 5_000, tick: 0 };
+    const NEUTRON: Listing = Listing { filter_by_id: true, total: 5_000, tick: 0 };
+
+    fn ids(request: &Request) -> Vec<String> {
+        match request {
+            Request::Each(ids) | Request::Ids(ids) => ids.clone(),
+            other => panic!("not a list of ids: {other:?}"),
+        }
+    }
+
     #[test]
-    fn one_request_per_tick_whatever_is_pending() {
-        assert_eq!(plan(&[], true, 0.0, 1e9).request, Request::Nothing);
+    fn one_tick_asks_for_what_is_pending() {
+        assert_eq!(plan(&[], true, 0.0, 1e9, SYNNEFO).request, Request::Nothing);
         assert_eq!(
-            plan(&pending(&[("11", 0.0)]), true, 0.0, 1e9).request,
+            plan(&pending(&[("11", 0.0)]), true, 0.0, 1e9, SYNNEFO).request,
             Request::One("11".into())
         );
-        let many = pending(&[("11", 0.0), ("12", 0.0), ("13", 0.0)]);
-        assert_eq!(plan(&many, true, 0.0, 1e9).request, Request::List);
+        let many = pending(&[("13", 0.0), ("11", 0.0), ("12", 0.0)]);
+        // Neutron: exactly those, in one filtered list.
+        assert_eq!(
+            plan(&many, true, 0.0, 1e9, NEUTRON).request,
+            Request::Ids(vec!["11".into(), "12".into(), "13".into()])
+        );
+        // Synnefo: each of them, never the 5,000-port list.
+        assert_eq!(ids(&plan(&many, true, 0.0, 1e9, SYNNEFO).request), ["11", "12", "13"]);
+        // Most of a small list pending: the list is cheaper.
+        let small = Listing { total: 5, ..SYNNEFO };
+        assert_eq!(plan(&many, true, 0.0, 1e9, small).request, Request::List);
+    }
+
+    #[test]
+    fn a_bounded_handful_takes_turns() {
+        let ten: Vec<(String, f64)> = (10..20).map(|i| (i.to_string(), 0.0)).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for tick in 0..3 {
+            let asked = ids(&plan(&ten, true, 0.0, 1e9, Listing { tick, ..SYNNEFO }).request);
+            assert_eq!(asked.len(), HANDFUL, "tick {tick}: {asked:?}");
+            seen.extend(asked);
+        }
+        // Three ticks of four cover all ten ports.
+        assert_eq!(seen.len(), 10, "{seen:?}");
     }
 
     #[test]
     fn nothing_while_hidden() {
         let p = pending(&[("11", 0.0), ("12", 0.0)]);
-        assert_eq!(plan(&p, false, 10.0, 1e9).request, Request::Nothing);
+        assert_eq!(plan(&p, false, 10.0, 1e9, SYNNEFO).request, Request::Nothing);
     }
 
     #[test]
     fn gives_up_after_the_configured_time() {
         let p = pending(&[("11", 0.0), ("12", 5_000.0)]);
-        let tick = plan(&p, true, 120_001.0, 120_000.0);
+        let tick = plan(&p, true, 120_001.0, 120_000.0, SYNNEFO);
         assert_eq!(tick.newly_stuck, ["11"]);
         assert_eq!(tick.request, Request::One("12".into()));
         // Given up on: no longer watched, so no longer asked about.
-        let next = plan(&pending(&[("12", 5_000.0)]), true, 120_002.0, 120_000.0);
+        let next = plan(&pending(&[("12", 5_000.0)]), true, 120_002.0, 120_000.0, SYNNEFO);
         assert!(next.newly_stuck.is_empty());
         assert_eq!(next.request, Request::One("12".into()));
     }

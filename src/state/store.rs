@@ -19,6 +19,16 @@ use crate::api::cloud::Cloud;
 use crate::api::ApiError;
 use crate::state::pending::PendingPorts;
 
+/// How to connect a subnet to a floating-IP pool: through `router` (which
+/// has its gateway on the pool), or through a new router when `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteFix {
+    pub subnet: String,
+    pub network: String,
+    pub router: Option<String>,
+    pub pool: String,
+}
+
 /// Objects with an id.
 pub trait Keyed {
     fn key(&self) -> &str;
@@ -84,6 +94,16 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
         self.rows.with(|rows| {
             rows.iter().filter(|r| r.value.with(|v| keep(v))).map(|r| r.id.clone()).collect()
         })
+    }
+
+    /// Is there a row with this id? Without tracking, and cloning nothing.
+    pub fn contains_untracked(&self, id: &str) -> bool {
+        self.rows.with_untracked(|rows| rows.iter().any(|r| r.id == id))
+    }
+
+    /// How many rows there are, without tracking.
+    pub fn len_untracked(&self) -> usize {
+        self.rows.with_untracked(Vec::len)
     }
 
     /// Every object, without tracking.
@@ -359,6 +379,40 @@ impl Store {
         })
     }
 
+    /// Load one server (a deep link may name one that no list has shown yet).
+    pub fn load_server(&self, id: &str) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        let id = id.to_owned();
+        Box::pin(async move {
+            let server = this.cloud.server(&id).await?;
+            this.servers.upsert(server);
+            Ok(())
+        })
+    }
+
+    /// A server's interfaces as Nova lists them (OpenStack), put among the
+    /// ports: one Neutron's list has not shown yet (just attached) appears at
+    /// once, with what Nova says of it. Synnefo has no such list: its ports are
+    /// the server's connections.
+    pub fn load_server_interfaces(
+        &self,
+        server: &str,
+    ) -> LocalBoxFuture<'static, Result<(), ApiError>> {
+        let this = *self;
+        let server = server.to_owned();
+        Box::pin(async move {
+            if !this.cloud.capabilities_untracked().associate_ips {
+                return Ok(());
+            }
+            for a in this.cloud.server_interfaces(&server).await? {
+                if !this.ports.contains_untracked(&a.port_id) {
+                    this.upsert_port(a.into_port(&server));
+                }
+            }
+            Ok(())
+        })
+    }
+
     pub fn load_floating_ips(&self) -> LocalBoxFuture<'static, Result<(), ApiError>> {
         let this = *self;
         Box::pin(async move {
@@ -450,6 +504,43 @@ impl Store {
             .collect()
     }
 
+    /// A server's ports that a floating IP from `pool` can go to (Neutron), each
+    /// with the reason it cannot when it cannot. Tracked.
+    pub fn server_ports_for_floating_ip(
+        &self,
+        server: &str,
+        pool: &str,
+        except: Option<&str>,
+    ) -> Vec<(Port, Option<String>)> {
+        self.ports_for_floating_ip(pool, except)
+            .into_iter()
+            .filter(|(p, _)| p.device_id.as_deref() == Some(server))
+            .collect()
+    }
+
+    /// What would give `server` a way to floating IPs from `pool` (Neutron),
+    /// when none of its ports has one: the first subnet of its private
+    /// networks, added to a router with its gateway on the pool (an existing
+    /// one when there is one). `None`: it is on no private network with a
+    /// subnet, so it must be connected to one first. Tracked.
+    pub fn route_fix(&self, server: &str, pool: &str) -> Option<RouteFix> {
+        let subnet = self
+            .ports
+            .values()
+            .into_iter()
+            .filter(|p| p.device_id.as_deref() == Some(server))
+            .filter(|p| !self.networks.get(&p.network_id).is_some_and(|n| n.public))
+            .find_map(|p| p.fixed_ips.first().map(|f| (f.subnet.clone(), p.network_id.clone())))
+            .filter(|(subnet, _)| !subnet.is_empty())?;
+        let router = self
+            .routers
+            .values()
+            .into_iter()
+            .find(|r| r.gateway_network() == Some(pool))
+            .map(|r| r.id);
+        Some(RouteFix { subnet: subnet.0, network: subnet.1, router, pool: pool.to_owned() })
+    }
+
     /// What a port belongs to, in words: a server, a router, the cloud, or "—".
     pub fn holder_label(&self, port: &Port) -> String {
         use nephele_model::neutron::Owner;
@@ -483,11 +574,13 @@ impl Store {
             .unwrap_or_else(|| format!("network {id}"))
     }
 
-    /// "Server 1 (141)": names repeat, ids do not.
+    /// "Server 1 (141)": names repeat, ids do not (Nova's UUIDs are cut to
+    /// their first 8 characters, as everywhere on screen).
     pub fn server_label(&self, id: &str) -> String {
+        let shown = crate::state::actions::short(id);
         match self.servers.get(id).map(|s| s.name).filter(|n| !n.is_empty()) {
-            Some(name) => format!("{name} ({id})"),
-            None => format!("server {id}"),
+            Some(name) => format!("{name} ({shown})"),
+            None => format!("server {shown}"),
         }
     }
 

@@ -19,6 +19,19 @@ use serde_json::{json, Value};
 pub const DEMO_TOKEN_FALLBACK: &str = "demo-token-0123456789";
 const WAIT: Duration = Duration::from_secs(15);
 
+/// JS: `keyed(th, key)` holds when a text of the row header `th` (not of its
+/// buttons, such as a copy button's label) names `key` as a whole word,
+/// so `203.0.113.2` does not find the row of `203.0.113.24` (Neutron hands out
+/// addresses in no fixed order) and `lan` does not find `lan-guide`.
+const ROW_KEYED: &str = "const keyed = (th, k) => { if (!th) return false; \
+     const word = c => /[\\w.-]/.test(c); \
+     const texts = document.createTreeWalker(th, NodeFilter.SHOW_TEXT, \
+       { acceptNode: n => n.parentElement.closest('button') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT }); \
+     for (let n = texts.nextNode(); n; n = texts.nextNode()) { const t = n.textContent; \
+       for (let i = t.indexOf(k); i >= 0; i = t.indexOf(k, i + 1)) \
+       { if (!word(t.charAt(i - 1)) && !word(t.charAt(i + k.length))) return true; } } \
+     return false; };";
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -76,16 +89,14 @@ impl Harness {
         Harness::start_with(name, nephele_cloud::Options::default()).await
     }
 
-    /// Start with these options; listen, seed and dist are filled in.
+    /// Start with these options; listen and seed are filled in, and dist (the
+    /// release `dist/`) unless the options name one.
     pub async fn start_with(name: &str, mut options: nephele_cloud::Options) -> Harness {
-        let dist = repo_root().join("dist");
-        assert!(
-            dist.join("index.html").is_file(),
-            "dist/ is not built: run `trunk build --release` first (make test does)"
-        );
+        if options.dist.is_none() {
+            options.dist = Some(dist_dir());
+        }
         options.listen = "127.0.0.1:0".parse().expect("loopback address");
         options.seed.get_or_insert_with(|| repo_root().join("demo/seed.toml"));
-        options.dist = Some(dist);
         let cloud = nephele_cloud::start(options).await.expect("nephele-cloud starts");
         let base = cloud.url();
         Harness::start_at(name, &base, Some(cloud)).await
@@ -341,7 +352,7 @@ pub fn dist_dir() -> PathBuf {
     let dist = repo_root().join("dist");
     assert!(
         dist.join("index.html").is_file(),
-        "dist/ is not built: run `trunk build --release` first (make test does)"
+        "dist/ is not built: run `make portal` first (make test does)"
     );
     dist
 }
@@ -418,6 +429,16 @@ impl Page {
     }
 
     /// Requests the cloud has answered on the port routes (list and item) so far.
+    /// How many times the cloud was asked for the whole port list.
+    pub async fn port_list_requests(&self) -> u64 {
+        self.metrics()
+            .await
+            .into_iter()
+            .filter(|(m, r, _, _)| m == "GET" && r == "/network/v2.0/ports")
+            .map(|(_, _, _, n)| n)
+            .sum()
+    }
+
     pub async fn port_requests(&self) -> u64 {
         self.metrics()
             .await
@@ -427,6 +448,20 @@ impl Page {
             })
             .map(|(_, _, _, n)| n)
             .sum()
+    }
+
+    /// The paths of every file the page has fetched so far (Resource Timing), e.g.
+    /// `/page-ports-<hash>.wasm`: which of the split build's modules it loaded.
+    pub async fn fetched(&self) -> Vec<String> {
+        let v = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
+                vec![],
+            )
+            .await
+            .expect("read resource timing");
+        serde_json::from_value(v).expect("a list of paths")
     }
 
     /// Wait until `condition` holds on the page (a JS expression), up to the usual limit.
@@ -565,13 +600,28 @@ impl Page {
         let v = self
             .client
             .execute(
-                "const r = [...document.querySelectorAll('table.data tbody tr')].find(r => r.querySelector('th') && r.querySelector('th').textContent.includes(arguments[0]));\
-                 return r ? r.innerText : null;",
+                &format!(
+                    "{ROW_KEYED} const r = [...document.querySelectorAll('table.data tbody tr')].find(r => keyed(r.querySelector('th'), arguments[0]));\
+                     return r ? r.innerText : null;"
+                ),
                 vec![json!(key)],
             )
             .await
             .expect("read row");
         v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Wait until no row is keyed `key`.
+    pub async fn wait_row_gone(&self, key: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let row = self.row_text(key).await;
+            if row.is_empty() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "row {key:?} is still shown: {row:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Wait until the row keyed `key` contains `text`.

@@ -73,8 +73,14 @@ pub struct Server {
     pub links: Vec<Link>,
     #[serde(default)]
     pub status: crate::ServerStatus,
-    /// `""`, `CONNECTING`, `DISCONNECTING`, `BUILDING`, …
-    #[serde(rename = "SNF:task_state", default, deserialize_with = "null_default")]
+    /// `""`, `CONNECTING`, `DISCONNECTING`, `BUILDING`, … (Nova: `spawning`,
+    /// `deleting`, … in `OS-EXT-STS:task_state`, read into the same field.)
+    #[serde(
+        rename = "SNF:task_state",
+        alias = "OS-EXT-STS:task_state",
+        default,
+        deserialize_with = "null_default"
+    )]
     pub task_state: String,
     #[serde(default, deserialize_with = "null_default")]
     pub user_id: String,
@@ -132,10 +138,25 @@ pub struct Server {
 }
 
 impl Server {
+    /// The flavor in words: Nova's `original_name` (microversion 2.47 and
+    /// later), a `name`, else its id.
+    pub fn flavor_label(&self) -> String {
+        let field = |k: &str| match self.flavor.get(k) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        field("original_name").or_else(|| field("name")).or_else(|| field("id")).unwrap_or_default()
+    }
+
     /// A valid target for "connect" (spec §6).
     pub fn connectable(&self) -> bool {
-        matches!(self.status, crate::ServerStatus::Active | crate::ServerStatus::Stopped)
-            && self.task_state.is_empty()
+        matches!(
+            self.status,
+            crate::ServerStatus::Active
+                | crate::ServerStatus::Stopped
+                | crate::ServerStatus::Shutoff
+        ) && self.task_state.is_empty()
             && !self.suspended
             && !self.deleted
             && self.attachments.len() < 8
@@ -159,9 +180,82 @@ pub struct ServerSummaryList {
     pub servers: Vec<ServerSummary>,
 }
 
+/// Nova's view of one of a server's ports (`/servers/{id}/os-interface`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InterfaceAttachment {
+    #[serde(default, deserialize_with = "null_default")]
+    pub port_id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub net_id: String,
+    /// The port's Neutron status (`ACTIVE`, `DOWN`, …).
+    #[serde(default, deserialize_with = "null_default")]
+    pub port_state: String,
+    #[serde(default)]
+    pub mac_addr: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub fixed_ips: Vec<crate::port::FixedIp>,
+}
+
+impl InterfaceAttachment {
+    /// The port as far as Nova describes it: enough to show until Neutron's own
+    /// view of it arrives.
+    pub fn into_port(self, server: &str) -> crate::port::Port {
+        crate::port::Port {
+            id: self.port_id,
+            network_id: self.net_id,
+            device_id: Some(server.to_owned()),
+            device_owner: Some("compute:".into()),
+            status: self.port_state.as_str().into(),
+            mac_address: self.mac_addr,
+            fixed_ips: self.fixed_ips,
+            ..crate::port::Port::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InterfaceAttachmentEnvelope {
+    #[serde(rename = "interfaceAttachment")]
+    pub interface_attachment: InterfaceAttachment,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InterfaceAttachmentList {
+    #[serde(rename = "interfaceAttachments", default, deserialize_with = "null_default")]
+    pub interface_attachments: Vec<InterfaceAttachment>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nova_servers_and_interfaces_read() {
+        let s: Server = serde_json::from_str(
+            r#"{"id": "3f0c0b7e-8a1d-4c55-9d3e-1b2a4c6d8e0f", "name": "web", "status": "BUILD",
+                "OS-EXT-STS:task_state": "spawning",
+                "flavor": {"original_name": "m1.nano", "vcpus": 1, "ram": 64},
+                "addresses": {"lan": [{"version": 4, "addr": "10.0.0.5", "OS-EXT-IPS:type": "fixed"},
+                                      {"version": 4, "addr": "203.0.113.7", "OS-EXT-IPS:type": "floating"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.task_state, "spawning");
+        assert_eq!(s.flavor_label(), "m1.nano");
+        assert_eq!(s.addresses["lan"][1].ip_type, "floating");
+        assert!(!s.connectable());
+        let old: Server = serde_json::from_str(r#"{"id": 9, "flavor": {"id": 3}}"#).unwrap();
+        assert_eq!(old.flavor_label(), "3");
+        let list: InterfaceAttachmentList = serde_json::from_str(
+            r#"{"interfaceAttachments": [{"port_id": "p1", "net_id": "n1", "port_state": "ACTIVE",
+                "mac_addr": "fa:16:3e:00:00:01", "fixed_ips": [{"subnet_id": "s1", "ip_address": "10.0.0.5"}]}]}"#,
+        )
+        .unwrap();
+        let a = &list.interface_attachments[0];
+        assert_eq!((a.port_id.as_str(), a.fixed_ips[0].subnet.as_str()), ("p1", "s1"));
+        let port = a.clone().into_port("srv");
+        assert_eq!((port.id.as_str(), port.device_id.as_deref()), ("p1", Some("srv")));
+        assert_eq!(port.status, crate::PortStatus::Active);
+    }
 
     #[test]
     fn ids_are_numbers_and_parse_back() {

@@ -98,6 +98,8 @@ api_strings! {
         Build = "BUILD",
         Active = "ACTIVE",
         Stopped = "STOPPED",
+        /// Nova's word for a stopped server.
+        Shutoff = "SHUTOFF",
         Error = "ERROR",
         Deleted = "DELETED",
         Unknown = "UNKNOWN",

@@ -5,7 +5,7 @@
 
 Everything between the markers `<!-- bench:begin -->` and `<!-- bench:end -->`
 is regenerated from RESULTS_DIR (sizes.json, wasm-crates.json, browser.json,
-load.json); the hand-written analysis around it is kept. Sections whose results
+load.json, gateway.json); the hand-written analysis around it is kept. Sections whose results
 are missing (a partial run, PHASES=...) keep a note instead of figures.
 """
 import datetime
@@ -84,9 +84,9 @@ def sizes_section(out, res):
     if not s:
         w("_Not measured in this run._\n")
         return
-    w("Every file the browser fetches to show `/networks` (the page's HTML, the JS glue, the wasm, the CSS, "
-      "`config.json`, the favicon), as built by `trunk build --release`; compressed with the command-line "
-      "`gzip -9` and `brotli -q 11`. 1 kB = 1,000 bytes.\n")
+    w("Every file the browser fetches to show `/networks` (the page's HTML, the JS glue and the split loader, the "
+      "main wasm, the CSS, `config.json`, the favicon), as built by `scripts/build-portal` (split by page); "
+      "compressed with the command-line `gzip -9` and `brotli -q 11`. 1 kB = 1,000 bytes.\n")
     w("| file | raw | gzip -9 | brotli -q 11 |")
     w("| --- | ---: | ---: | ---: |")
     for f in s["files"]:
@@ -94,19 +94,25 @@ def sizes_section(out, res):
     t = s["total"]
     w(f"| **total** | **{t['raw']:,}** | **{t['gzip']:,}** | **{t['brotli']:,}** |")
     w("")
+    lt = s.get("later_total")
+    if lt:
+        w(f"The other pages' modules and the chunks they share ({len(s['later'])} files, fetched on a page's first "
+          f"open or while idle): {lt['raw']:,} B raw, {lt['gzip']:,} B gzip, **{lt['brotli']:,} B brotli**.\n")
     w(f"Budget ≤ {SIZE_BUDGET:,} bytes brotli in total: **{t['brotli']:,}** → {verdict(t['brotli'] <= SIZE_BUDGET)}"
       f" ({t['brotli'] / SIZE_BUDGET:.2f}× the budget). For scale, Skyline's console ships about 1.7 MB brotli of JavaScript.\n")
     if s.get("stages"):
         w("The wasm along the pipeline:\n")
         w("| stage | raw | gzip -9 | brotli -q 11 |")
         w("| --- | ---: | ---: | ---: |")
-        labels = {"nephele.wasm": "cargo output (`opt-level=\"z\"`, LTO)", "nephele_bg.wasm": "after wasm-bindgen (with the name section)"}
+        labels = {"nephele.wasm": "cargo output (`opt-level=\"z\"`, LTO), before the split"}
         for f in s["stages"]:
             name = os.path.basename(f["file"])
+            if name.endswith("_bg.wasm"):
+                name = "main module after wasm-split and wasm-bindgen (with the name section)"
             w(f"| {labels.get(name, name)} | {f['raw']:,} | {f['gzip']:,} | {f['brotli']:,} |")
         wasm = next((f for f in s["files"] if f["kind"] == "wasm"), None)
         if wasm:
-            w(f"| shipped, after `wasm-opt -Oz` (binaryen 132) | {wasm['raw']:,} | {wasm['gzip']:,} | {wasm['brotli']:,} |")
+            w(f"| main module shipped, after `wasm-opt -Oz` (binaryen 132) | {wasm['raw']:,} | {wasm['gzip']:,} | {wasm['brotli']:,} |")
         w("")
     c = load(f"{res}/wasm-crates.json")
     if c:
@@ -330,6 +336,60 @@ def load_section(out, res):
         w("```\n" + "\n".join(perf.splitlines()[:20]) + "\n```\n")
 
 
+def gateway_section(out, res):
+    w = out.append
+    w("### 5. Gateway overhead in front of OpenStack\n")
+    g = load(f"{res}/gateway.json")
+    if not g:
+        w("_Not measured in this run._\n")
+        return
+    w(f"Real Keystone 30 and Neutron 29 (`scripts/openstack`, loopback, wsgiref servers), and "
+      f"`nephele-cloud --upstream …/v3` (profile `server`, `RUST_LOG=warn`) in front (`bench/gateway.py`, "
+      f"{g['date'][:16].replace('T', ' ')} UTC). The same request direct and through the gateway, one at a time, "
+      f"alternating, {g['requests']:,} of each after {g['warmup']} warm-up pairs; time from sending to the last "
+      f"byte of the answer. Through the gateway the networks list is `{g['networks_path']}`.\n")
+    w("| request | direct p50 | gateway p50 | direct p99 | gateway p99 | difference p50 / p99 | median paired difference |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for c in g["cases"]:
+        d, v, x = c["direct"], c["gateway"], c["difference"]
+        w(f"| `{c['name']}` ({c['bytes']['direct']:,} bytes) | {ms(d['p50'], 2)} | {ms(v['p50'], 2)} | "
+          f"{ms(d['p99'], 2)} | {ms(v['p99'], 2)} | {x['p50']:+.2f} / {x['p99']:+.2f} ms | {x['paired_p50']:+.2f} ms |")
+    w("")
+    w(f"Gateway memory: peak {mib(g['gateway_rss_peak'])} resident (VmHWM) over the run.\n")
+
+
+def transfer_section(out, res):
+    t = load(f"{res}/transfer.json")
+    w = out.append
+    w("### 1b. Bytes transferred, measured in the browser\n")
+    if not t:
+        w("_Not measured in this run._\n")
+        return
+    kb = lambda n: f"{n / 1000:.1f} kB"
+    w("What headless Chromium fetched of the portal's code (Resource Timing `transferSize`: brotli bodies as "
+      "nephele-cloud serves them, plus headers; the document included, API answers not), each figure in a fresh "
+      "context with an empty cache, signed in (`bench/transfer.mjs`). Round trips: how many times a fetch had to "
+      "wait for another to end.\n")
+    w("| what | files | transferred | of which bodies | round trips |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+    for label, key in (("`/networks` cold (prefetch off)", "cold_networks"), ("`/ports` cold (prefetch off)", "cold_ports")):
+        c = t[key]
+        w(f"| {label} | {c['files']} | **{kb(c['transfer'])}** | {kb(c['body'])} | {c['round_trips']} |")
+    for o in t["prefetch_off"]["opens"]:
+        w(f"| then first open of `{o['page']}` (prefetch off; shown {o['shown_ms']} ms after the click) | {o['files']} | "
+          f"{kb(o['transfer'])} | {kb(o['body'])} | {o['round_trips']} |")
+    on = t["prefetch_on"]
+    extra = on["landing"]["transfer"] - t["cold_networks"]["transfer"]
+    w(f"| `/networks` with prefetch on, after the idle prefetch | {on['landing']['files']} | {kb(on['landing']['transfer'])} "
+      f"(+{kb(extra)}) | {kb(on['landing']['body'])} | |")
+    for o in on["opens"]:
+        w(f"| then first open of `{o['page']}` (prefetch on; shown {o['shown_ms']} ms after the click) | {o['files']} | "
+          f"{kb(o['transfer'])} | {kb(o['body'])} | {o['round_trips']} |")
+    cold = t["cold_networks"]["transfer"]
+    w("")
+    w(f"Issue 16's goal, `/networks` cold ≤ 250 kB: **{kb(cold)}** → {verdict(cold <= 250_000)}.\n")
+
+
 def main():
     res, md, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0
     out = []
@@ -342,9 +402,11 @@ def main():
     w(f"_Generated by `make bench` ({'took ' + str(elapsed // 60) + ' min ' + str(elapsed % 60) + ' s' if elapsed else 'partial run'}) "
       f"on {when[:16].replace('T', ' ')} UTC. Machine: {machine()}. Do not edit by hand: `make bench` rewrites this section._\n")
     sizes_section(out, res)
+    transfer_section(out, res)
     b = browser_section(out, res)
     poll_section(out, b)
     load_section(out, res)
+    gateway_section(out, res)
     w(END)
     block = "\n".join(out)
     try:

@@ -60,6 +60,7 @@ run-openstack: setup portal cloud
 test: setup lint
 	@mkdir -p target && : > target/test-output.log
 	cargo test --locked -p nephele-model -p nephele-cloud 2>&1 | tee -a target/test-output.log
+	cargo test --locked -p nephele-model --features lean 2>&1 | tee -a target/test-output.log
 	cargo test --locked --target wasm32-unknown-unknown --test web 2>&1 | tee -a target/test-output.log
 	$(MAKE) --no-print-directory portal
 	cargo test --locked -p nephele 2>&1 | tee -a target/test-output.log

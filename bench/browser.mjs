@@ -6,7 +6,9 @@
 //   node bench/browser.mjs            (bench/run sets the environment below)
 //
 // RUNS (5)            runs per figure; the report gives medians
-// PHASES              render,update,poll (any subset, comma-separated)
+// PHASES              render,update,poll,huge (any subset, comma-separated)
+// POLL_MEMORY_S       memory after this long polling 100 pending ports (600; 0: skip)
+// HUGE_SEED, HUGE_RUNS the 50,000-port tenant (target/bench/huge.toml) and its runs (3)
 // SEED                the large-tenant seed (bench/gen-seed.py)
 // DIST                dist/ plus the floor under /floor/ (bench/run builds it)
 // OUT                 directory for the JSON results and traces
@@ -27,6 +29,7 @@ const DIST = process.env.DIST || 'target/bench/dist';
 const OUT = process.env.OUT || 'target/bench/results';
 const POLL_WINDOW_S = Number(process.env.POLL_WINDOW_S || 30);
 const UPDATE_DELAY_MS = Number(process.env.UPDATE_DELAY_MS || 10000);
+const POLL_MEMORY_S = Number(process.env.POLL_MEMORY_S ?? 600);
 const seedText = readFileSync(SEED, 'utf8');
 const SEEDED_PORTS = (seedText.match(/^\[\[ports\]\]/gm) || []).length;
 const NETWORKS = (seedText.match(/^\[\[networks\]\]/gm) || []).length + 1; // + bench-private
@@ -75,8 +78,14 @@ function instrument(cfg) {
   const check = () => {
     const tb = document.querySelector('table.data tbody');
     if (!tb) return;
-    b.rows = tb.rows.length;
-    if (b.tableAt === null && tb.rows.length >= cfg.expectRows) {
+    // A windowed table (Nephele's long lists) builds only the rows in view and
+    // says how many it has in aria-rowcount (one header row); the floor builds all.
+    const table = tb.closest('table');
+    const windowed = table && table.hasAttribute('aria-rowcount');
+    b.rows = windowed ? Number(table.getAttribute('aria-rowcount')) - 1 : tb.rows.length;
+    b.built = tb.rows.length;
+    const complete = windowed ? tb.querySelector('tr[aria-rowindex="2"]') !== null : true;
+    if (b.tableAt === null && b.rows >= cfg.expectRows && complete) {
       b.tableAt = performance.now();
       performance.mark('bench:table');
       requestAnimationFrame(() => setTimeout(() => { b.frameAt = performance.now(); }, 0));
@@ -300,6 +309,10 @@ async function updatePhase(browser, base, session, priv, results) {
       for (let attempt = 0; attempt < 3; attempt++) {
         const port = await createPendingPort(base, priv, spare.shift());
         const run = await open(browser, base, impl, 'ports', { session, expectRows: SEEDED_PORTS, watchPort: String(port.id) });
+        // The new port is the last row: scroll down to it (a windowed table
+        // builds it only there; the floor has every row anyway).
+        await run.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+        await run.page.waitForFunction(() => window.__bench.sawPending || window.__bench.appliedAt !== null, null, { timeout: 10000, polling: 100 }).catch(() => {});
         const state = await run.page.evaluate(() => ({ saw: window.__bench.sawPending, applied: window.__bench.appliedAt }));
         if (!state.saw || state.applied !== null) {
           log(`update ${impl}: port ${port.id} was not seen in BUILD before tracing; retrying`);
@@ -407,7 +420,112 @@ async function pollPhase(browser, results) {
       poll.push(scenario);
       log(`poll ${target}: ${scenario.requestsPerMin.toFixed(1)} req/min`, scenario.byRoute, scenario.visibility);
     }
-    results.poll = { windowS: POLL_WINDOW_S, scenarios: poll };
+    // Memory after a full load and after POLL_MEMORY_S of polling 100 pending ports
+    // (tab in front): what a long-open tab costs.
+    let pollMemory = null;
+    if (POLL_MEMORY_S > 0) {
+      const run = await open(browser, base, 'nephele', 'ports', { session, expectRows: SEEDED_PORTS + pending });
+      const cdp = await run.context.newCDPSession(run.page);
+      await sleep(2500);
+      const loaded = await memory(run.page, cdp);
+      await sleep(POLL_MEMORY_S * 1000);
+      const after = await memory(run.page, cdp);
+      pollMemory = { pending, seconds: POLL_MEMORY_S, loaded, after };
+      log(`poll memory: ${(loaded.wasmMemory / 2 ** 20).toFixed(1)} → ${(after.wasmMemory / 2 ** 20).toFixed(1)} MiB wasm after ${POLL_MEMORY_S} s`);
+      await run.context.close();
+    }
+    results.poll = { windowS: POLL_WINDOW_S, scenarios: poll, memory: pollMemory };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+// ---------------------------------------------------------------- 50,000 ports
+
+const HUGE_SEED = process.env.HUGE_SEED || 'target/bench/huge.toml';
+const HUGE_RUNS = Number(process.env.HUGE_RUNS || 3);
+
+/** Press PageDown from the top of /ports to the bottom under a trace; count long tasks. */
+async function pageDownTrace(browser, run, impl) {
+  const { page } = run;
+  await page.evaluate(() => {
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+  });
+  await sleep(500);
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
+  let presses = 0;
+  const started = Date.now();
+  for (;;) {
+    for (let i = 0; i < 25; i++) await page.keyboard.press('PageDown');
+    presses += 25;
+    const done = await page.evaluate(() => window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2);
+    if (done || presses > 20000) break;
+  }
+  await sleep(300);
+  const buf = await browser.stopTracing();
+  writeFileSync(`${OUT}/trace-pagedown-${impl}.json`, buf);
+  const events = JSON.parse(buf.toString()).traceEvents || [];
+  const main = events.filter((e) => e.name === 'CrRendererMain' && e.ph === 'M');
+  const mainTid = main.length ? main[0].tid : null;
+  const tasks = events.filter((e) => isTask(e) && (mainTid === null || e.tid === mainTid)).map((e) => e.dur / 1000);
+  const long = tasks.filter((d) => d > 50);
+  const observed = await page.evaluate(() => window.__longTasks);
+  const bottomRow = await page.evaluate(() => {
+    const rows = document.querySelectorAll('table.data tbody tr:not(.spacer)');
+    return rows.length ? rows[rows.length - 1].cells[0].textContent : null;
+  });
+  return {
+    presses,
+    seconds: (Date.now() - started) / 1000,
+    tasksOver50ms: long.length,
+    longestTaskMs: tasks.length ? Math.max(...tasks) : null,
+    longTaskObserver: { count: observed.length, longestMs: observed.length ? Math.max(...observed) : null },
+    lastRowShown: bottomRow,
+  };
+}
+
+async function hugePhase(browser, results) {
+  const huge = readFileSync(HUGE_SEED, 'utf8');
+  const ports = (huge.match(/^\[\[ports\]\]/gm) || []).length;
+  const cloud = await startCloud({ seed: HUGE_SEED, dist: DIST, buildDelayMs: 1500 });
+  try {
+    const base = cloud.url;
+    const session = await signIn(browser, base);
+    const out = { ports, runs: HUGE_RUNS, startup: { nephele: [], floor: [] }, memory: { nephele: [], floor: [] } };
+    for (let i = 0; i < HUGE_RUNS; i++) {
+      for (const impl of ['nephele', 'floor']) {
+        const run = await open(browser, base, impl, 'ports', { session, expectRows: ports });
+        out.startup[impl].push(await collect(run.page));
+        await sleep(500);
+        const cdp = await run.context.newCDPSession(run.page);
+        out.memory[impl].push(await memory(run.page, cdp));
+        if (i === 0 && impl === 'nephele') {
+          // What the user sees: the top, the middle, and the top at 390 px.
+          const { page } = run;
+          await page.screenshot({ path: `${OUT}/ports-50k-top-desktop.png` });
+          await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight / 2));
+          await sleep(500);
+          await page.screenshot({ path: `${OUT}/ports-50k-middle-desktop.png` });
+          await page.setViewportSize({ width: 390, height: 844 });
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await sleep(500);
+          await page.screenshot({ path: `${OUT}/ports-50k-top-mobile.png` });
+          await page.setViewportSize({ width: 1280, height: 900 });
+          out.domNodesMiddle = await page.evaluate(() => document.getElementsByTagName('*').length);
+        }
+        if (i === 0) {
+          out.pageDown = out.pageDown || {};
+          out.pageDown[impl] = await pageDownTrace(browser, run, impl);
+          log(`huge ${impl}: PageDown ×${out.pageDown[impl].presses}, ${out.pageDown[impl].tasksOver50ms} tasks over 50 ms`);
+        }
+        await run.context.close();
+        log(`huge ${impl} run ${i + 1}: table ${out.startup[impl].at(-1).frameMs.toFixed(0)} ms`);
+      }
+    }
+    results.huge = out;
   } finally {
     await cloud.stop();
   }
@@ -437,6 +555,7 @@ async function main() {
       }
     }
     if (PHASES.includes('poll')) await pollPhase(browser, results);
+    if (PHASES.includes('huge')) await hugePhase(browser, results);
   } finally {
     await browser.close();
   }

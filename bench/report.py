@@ -285,6 +285,88 @@ def poll_section(out, b):
       "not comparable with the rows above (it is kept in `browser.json`). What matters there is the request count.\n")
 
 
+def poll_memory(out, b):
+    p = b and b.get("poll")
+    m = p and p.get("memory")
+    if not m:
+        return
+    tot = lambda x: (x["jsHeapUsed"] or 0) + (x["wasmMemory"] or 0)
+    out.append(f"Memory of a long-open tab (`/ports`, {m['pending']} ports pending and polled, tab in front; JS heap after GC "
+               f"+ wasm memory): **{mib(tot(m['loaded']))}** after the load, **{mib(tot(m['after']))}** after "
+               f"{m['seconds'] // 60:.0f} min of polling.\n")
+
+
+# Issue 15's budgets (BENCHMARKS.md "Big tenants"), from one run.
+BIG = {"render": 1.0, "idle_ms_s": 2.0, "memory": 25 * 2**20, "dom": 5000, "update_ms": 1.0, "poll_share": 0.10,
+       "huge_render": 0.5, "huge_memory": 150 * 2**20, "poll_before_kb_min": 4490.7}
+
+
+def big_tenant_section(out, b):
+    w = out.append
+    w("### 3b. Big tenants: 5,000 and 50,000 ports\n")
+    if not b:
+        w("_Not measured in this run._\n")
+        return
+    w("| budget | Nephele | floor | verdict |")
+    w("| --- | ---: | ---: | --- |")
+    st, mem, up, idle = b.get("startup"), b.get("memory"), b.get("update"), b.get("idle")
+    ports = b.get("seed", {}).get("ports", 0)
+    tot = lambda m: (m["jsHeapUsed"] or 0) + (m["wasmMemory"] or 0)
+    if st:
+        for kind, data in (("cold", st), ("warm", b.get("warm"))):
+            n = med([r["frameMs"] for r in data["nephele"]["ports"]])
+            f = med([r["frameMs"] for r in data["floor"]["ports"]])
+            r = ratio(n, f)
+            w(f"| {ports:,} ports: navigation → `/ports` table rendered ≤ {BIG['render']}× the floor, {kind} | {ms(n)} | {ms(f)} | "
+              f"{r:.2f}× {verdict(r is not None and r <= BIG['render'])} |")
+    if idle:
+        n, f = idle["nephele"]["taskMsPerS"], idle["floor"]["taskMsPerS"]
+        w(f"| {ports:,}: idle main thread, nothing pending, ≤ {BIG['idle_ms_s']} ms/s | {n:.1f} ms/s | {f:.1f} ms/s | "
+          f"{verdict(n <= BIG['idle_ms_s'])} |")
+    if mem:
+        n = med([tot(m) for m in mem["nephele"]])
+        f = med([tot(m) for m in mem["floor"]])
+        w(f"| {ports:,}: JS heap + wasm memory ≤ {mib(BIG['memory'])} | {mib(n)} | {mib(f)} | {verdict(n <= BIG['memory'])} |")
+        n = med([m["domNodes"] for m in mem["nephele"]])
+        f = med([m["domNodes"] for m in mem["floor"]])
+        w(f"| {ports:,}: DOM nodes ≤ {BIG['dom']:,} | {n:,.0f} | {f:,.0f} | {verdict(n <= BIG['dom'])} |")
+    if up:
+        n = med([r.get("scriptMs") for r in up["nephele"]])
+        f = med([r.get("scriptMs") for r in up["floor"]])
+        w(f"| {ports:,}: one port's status change ≤ {BIG['update_ms']} ms of script | {ms(n, 2)} | {ms(f, 2)} | "
+          f"{verdict(n is not None and n <= BIG['update_ms'])} |")
+    p = b.get("poll")
+    ten = next((s for s in (p or {}).get("scenarios", []) if s["pending"] == 10 and not s["hidden"]), None)
+    if ten:
+        share = ten["bytesPerMin"] / 1000 / BIG["poll_before_kb_min"]
+        w(f"| polling, 10 pending among {ports:,}, ≤ 10 % of {BIG['poll_before_kb_min']:,} kB/min (before issue 15) | "
+          f"{kb(ten['bytesPerMin'])}/min, {ten['requestsPerMin']:.0f} req/min | | {share:.1%} {verdict(share <= BIG['poll_share'])} |")
+    h = b.get("huge")
+    if h:
+        n = med([r["frameMs"] for r in h["startup"]["nephele"]])
+        f = med([r["frameMs"] for r in h["startup"]["floor"]])
+        r = ratio(n, f)
+        w(f"| {h['ports']:,} ports: table rendered ≤ {BIG['huge_render']}× the floor (cold) | {ms(n)} | {ms(f)} | "
+          f"{r:.2f}× {verdict(r is not None and r <= BIG['huge_render'])} |")
+        n = med([tot(m) for m in h["memory"]["nephele"]])
+        f = med([tot(m) for m in h["memory"]["floor"]])
+        w(f"| {h['ports']:,}: memory ≤ {mib(BIG['huge_memory'])} | {mib(n)} | {mib(f)} | {verdict(n <= BIG['huge_memory'])} |")
+        pd = h.get("pageDown", {})
+        if pd.get("nephele"):
+            a, fl = pd["nephele"], pd.get("floor")
+            fl_txt = f"{fl['tasksOver50ms']}, longest {ms(fl['longestTaskMs'], 1)}" if fl else "–"
+            w(f"| {h['ports']:,}: PageDown from top to bottom, no task over 50 ms in a trace | {a['tasksOver50ms']}, longest "
+              f"{ms(a['longestTaskMs'], 1)} ({a['presses']:,} presses) | {fl_txt} | {verdict(a['tasksOver50ms'] == 0)} |")
+    w("")
+    if h:
+        n = med([m["domNodes"] for m in h["memory"]["nephele"]])
+        w(f"{h['ports']:,} ports (`bench/gen-seed.py --ports 50000`, {h['runs']} cold runs each, medians): the portal holds "
+          f"{n:,.0f} DOM nodes at the top and {h.get('domNodesMiddle', 0):,} elements scrolled to the middle. The PageDown run "
+          "counts main-thread tasks over 50 ms in a Chromium trace (`trace-pagedown-*.json`); a `longtask` observer in the page "
+          "saw " + ", ".join(f"{impl}: {v['longTaskObserver']['count']}" for impl, v in h.get("pageDown", {}).items()) + ".\n")
+    poll_memory(out, b)
+
+
 def get_size(l):
     for r in l["runs"]:
         if r["kind"] == "get":
@@ -405,6 +487,7 @@ def main():
     transfer_section(out, res)
     b = browser_section(out, res)
     poll_section(out, b)
+    big_tenant_section(out, b)
     load_section(out, res)
     gateway_section(out, res)
     w(END)

@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     provide_context(Announcer::new());
     provide_context(Clock::start());
+    crate::components::table::ScrollPlaces::provide();
     let store = Store::new(Cloud::new(session));
     provide_context(store);
     provide_context(Poller::start(store));

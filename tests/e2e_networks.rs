@@ -185,3 +185,96 @@ async fn poller_reads_only_the_pending_ports_none_when_hidden_or_idle() {
         })
         .await;
 }
+
+/// A tenant with `ports` ports on `ports / 8` servers, as `make bench` makes its
+/// big tenant (bench/gen-seed.py); its token is `bench-token-0123456789`.
+fn big_tenant(name: &str, ports: usize) -> nephele_cloud::Options {
+    let out = std::process::Command::new("python3")
+        .arg(support::repo_root().join("bench/gen-seed.py"))
+        .args(["--networks", "3", "--ports", &ports.to_string(), "--spare-servers", "0"])
+        .output()
+        .expect("python3 runs bench/gen-seed.py");
+    assert!(out.status.success(), "gen-seed: {}", String::from_utf8_lossy(&out.stderr));
+    let seed = std::env::temp_dir().join(format!("nephele-{name}-{}.toml", std::process::id()));
+    std::fs::write(&seed, out.stdout).expect("write the seed");
+    nephele_cloud::Options { seed: Some(seed), ..Default::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_tables_build_the_rows_in_view_and_keep_focus_filter_and_place() {
+    Harness::start_with("long-ports", big_tenant("long-ports", 600)).await.run(|page| async move {
+        page.goto("/ports").await;
+        page.wait_text("h1", "Sign in").await;
+        page.fill("API token", "bench-token-0123456789").await;
+        page.click_text("button", "Sign in").await;
+        page.wait_path("/ports").await;
+        // The table says how many rows it has; only those in view are built.
+        page.wait_js("document.querySelector('main table.data')?.getAttribute('aria-rowcount') === '601'").await;
+        let built = page.count("main table.data tbody tr[aria-rowindex]").await;
+        assert!((10..=80).contains(&built), "{built} rows built of 600");
+        page.axe_check("a windowed ports table").await;
+        // Rows and spacers are as tall as 600 rows (of the built rows' mean
+        // height), once the rows built are measured.
+        page.wait_js(
+            "(() => { const b = document.querySelector('main table.data tbody');\
+               const rows = [...b.querySelectorAll('tr[aria-rowindex]')];\
+               const avg = rows.reduce((s, r) => s + r.getBoundingClientRect().height, 0) / rows.length;\
+               return Math.abs(b.getBoundingClientRect().height - 600 * avg) < 2 * avg; })()",
+        )
+        .await;
+
+        // Halfway down: row 300 is built, and the header sticks to the top.
+        let to_row = |n: usize| {
+            format!(
+                "const b = document.querySelector('main table.data tbody');\
+                 const r = b.querySelector('tr[aria-rowindex]').getBoundingClientRect().height;\
+                 window.scrollTo(0, b.getBoundingClientRect().top + window.scrollY + {n} * r - 300);"
+            )
+        };
+        page.client.execute(&to_row(299), vec![]).await.expect("scroll");
+        page.wait_js("document.querySelector('main tr[aria-rowindex=\"301\"]') !== null").await;
+        page.wait_js("Math.abs(document.querySelector('main table.data thead th').getBoundingClientRect().top) < 1").await;
+        page.screenshot("long-ports-middle-desktop").await;
+
+        // A focused control in row 300 stays focused while the page goes to the
+        // top and back: the same element, still in the document.
+        page.client
+            .execute(
+                "window.kept = document.querySelector('main tr[aria-rowindex=\"301\"] button'); window.kept.focus();",
+                vec![],
+            )
+            .await
+            .expect("focus a button in row 300");
+        page.client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll up");
+        page.wait_js("document.querySelector('main tr[aria-rowindex=\"2\"]') !== null").await;
+        page.wait_js("document.activeElement === window.kept && window.kept.isConnected").await;
+        page.client.execute(&to_row(299), vec![]).await.expect("scroll back");
+        page.wait_js("document.querySelector('main tr[aria-rowindex=\"300\"]') !== null").await;
+        page.wait_js("document.activeElement === window.kept && window.kept.isConnected").await;
+
+        // Leave for a row's network and come back: the page is where it was.
+        let y = page.client.execute("return window.scrollY", vec![]).await.expect("scrollY");
+        let y = y.as_f64().unwrap();
+        assert!(y > 1000.0, "scrolled to {y}");
+        page.client
+            .execute("document.querySelector('main tr[aria-rowindex=\"301\"] td a').click()", vec![])
+            .await
+            .expect("open the row's network");
+        page.wait_js("location.pathname.startsWith('/networks/')").await;
+        page.client.back().await.expect("back");
+        page.wait_path("/ports").await;
+        page.wait_js(&format!("Math.abs(window.scrollY - {y}) <= 2")).await;
+
+        // The filter runs over every port, not only the rows built: server
+        // vm-0070's 8 ports, far below, and the filter is in the URL.
+        page.client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll up");
+        page.fill("Filter ports", "vm-0070").await;
+        page.wait_js("document.querySelectorAll('main table.data tbody tr').length === 8").await;
+        page.wait_text("main table.data tbody", "vm-0070 (1070)").await;
+        assert_eq!(page.count("main table.data[aria-rowcount]").await, 0, "8 rows: not windowed");
+        page.wait_js("new URLSearchParams(location.search).get('q') === 'vm-0070'").await;
+        page.fill("Filter ports", "no-such-port").await;
+        page.wait_text("main", "No port matches this filter.").await;
+    })
+    .await;
+}

@@ -576,3 +576,104 @@ fn expiry_times_are_read_and_warned_about() {
     assert_eq!(expiry(None, 0.0), Expiry::Fine);
     assert_eq!(expiry(Some("garbage"), 0.0), Expiry::Fine);
 }
+
+fn many_ports(n: usize, changed: Option<(usize, &str)>) -> Vec<Port> {
+    (0..n)
+        .map(|i| {
+            let status = match changed {
+                Some((at, status)) if at == i => status,
+                _ => "ACTIVE",
+            };
+            // Zero-padded ids keep the store's order the list's order.
+            port(&format!("{:05}", i + 1), status)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_long_table_builds_its_window_and_a_row_changed_off_screen_is_right_when_shown() {
+    use nephele::components::table::{aria_rowcount, LongBody};
+    let root = container();
+    let store = std::rc::Rc::new(std::cell::Cell::new(None::<Store>));
+    let slot = store.clone();
+    let _handle = mount_to(root.clone(), move || {
+        let store = provide_app_contexts();
+        slot.set(Some(store));
+        let rows = Signal::derive(move || store.ports.rows());
+        view! {
+            <table class="data" aria-rowcount=move || aria_rowcount(rows.with(Vec::len))>
+                <thead><tr><th>"Port"</th></tr></thead>
+                <LongBody rows=rows columns=6 row=move |row, place| view! {
+                    <PortRow row=row place=place on_delete=Callback::new(|_| ()) />
+                } />
+            </table>
+        }
+    });
+    let store = store.get().unwrap();
+    store.apply_ports(many_ports(2000, None));
+    let table = || root.query_selector("table").unwrap().unwrap();
+    let built = || root.query_selector_all("tbody tr[aria-rowindex]").unwrap().length();
+    wait_until(|| built() > 0).await;
+    assert_eq!(table().get_attribute("aria-rowcount").as_deref(), Some("2001"));
+    assert!(built() < 100, "{} rows built of 2000", built());
+    // The body is as tall as the whole list once the rows built are measured:
+    // spacers stand for the rest.
+    let body: HtmlElement = root.query_selector("tbody").unwrap().unwrap().unchecked_into();
+    let row_px = || {
+        f64::from(
+            root.query_selector("tbody tr[aria-rowindex]")
+                .unwrap()
+                .unwrap()
+                .unchecked_into::<HtmlElement>()
+                .offset_height(),
+        )
+    };
+    // Within 1 %: rows differ by a pixel here and there (badges, copy buttons).
+    let fits = || (f64::from(body.offset_height()) - 2000.0 * row_px()).abs() < 20.0 * row_px();
+    wait_until(fits).await;
+    let row_px = row_px();
+
+    // Port 1900 goes DOWN while far off screen: nothing of it is built.
+    let row_1900 = || root.query_selector("tbody tr[aria-rowindex='1901']").unwrap();
+    assert!(row_1900().is_none());
+    store.apply_ports(many_ports(2000, Some((1899, "DOWN"))));
+    tick().await;
+    assert!(row_1900().is_none());
+    // Scrolled into view, it is built, and right.
+    let top = body.get_bounding_client_rect().top() + window().scroll_y().unwrap();
+    window().scroll_to_with_x_and_y(0.0, top + 1899.0 * row_px - 100.0);
+    wait_until(|| row_1900().is_some()).await;
+    let badge = row_1900().unwrap().query_selector(".badge").unwrap().unwrap();
+    assert!(badge.text_content().unwrap().starts_with("DOWN"), "{:?}", badge.text_content());
+    assert!(built() < 100, "{} rows built after the scroll", built());
+    // The rows scrolled past left no per-row state behind.
+    let cells = store.pending.cell_count();
+    assert!(cells <= built() as usize, "{cells} cells for {} rows built", built());
+    window().scroll_to_with_x_and_y(0.0, 0.0);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn short_tables_build_every_row_as_before() {
+    use nephele::components::table::{aria_rowcount, LongBody};
+    let root = container();
+    let store = std::rc::Rc::new(std::cell::Cell::new(None::<Store>));
+    let slot = store.clone();
+    let _handle = mount_to(root.clone(), move || {
+        let store = provide_app_contexts();
+        slot.set(Some(store));
+        let rows = Signal::derive(move || store.ports.rows());
+        view! {
+            <table aria-rowcount=move || aria_rowcount(rows.with(Vec::len))>
+                <LongBody rows=rows columns=6 row=move |row, place| view! {
+                    <PortRow row=row place=place on_delete=Callback::new(|_| ()) />
+                } />
+            </table>
+        }
+    });
+    store.get().unwrap().apply_ports(many_ports(20, None));
+    wait_until(|| root.query_selector_all("tbody tr").unwrap().length() == 20).await;
+    assert_eq!(root.query_selector("table").unwrap().unwrap().get_attribute("aria-rowcount"), None);
+    assert!(root.query_selector("tr.spacer, tr[aria-rowindex]").unwrap().is_none());
+    root.remove();
+}

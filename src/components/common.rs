@@ -1,5 +1,5 @@
 //! Small pieces every page uses: status badges, faults in plain words, copy
-//! buttons, "updated N s ago" with a refresh button.
+//! buttons, "updated 3 min ago" with a refresh button.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -104,7 +104,7 @@ pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> im
     }
 }
 
-/// "Updated 5 s ago" and a refresh button.
+/// "Updated just now" (then "under a minute ago", "3 min ago") and a refresh button.
 #[component]
 pub fn Freshness(
     #[prop(into)] updated_at: Signal<Option<f64>>,

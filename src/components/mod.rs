@@ -11,3 +11,4 @@ pub mod network_form;
 pub mod ports;
 pub mod project_switcher;
 pub mod quota_summary;
+pub mod table;

@@ -14,6 +14,7 @@ use nephele_model::{usage, Resource, ServerStatus};
 use crate::api::ApiError;
 use crate::components::common::{CopyButton, FaultView, StatusBadge};
 use crate::components::dialog::{open_for, Dialog};
+use crate::components::table::Place;
 use crate::state::clock::Clock;
 use crate::state::config::Config;
 use crate::state::notify::Announcer;
@@ -95,6 +96,9 @@ pub fn PortRow(
     /// Ports ticked for a bulk action, if the table offers one.
     #[prop(optional)]
     selection: Option<RwSignal<HashSet<String>>>,
+    /// Its place in a long (windowed) table.
+    #[prop(optional)]
+    place: Option<Place>,
     on_delete: Callback<Port>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -104,7 +108,9 @@ pub fn PortRow(
     let id = row.id.clone();
     // This row's own signals: a change to another port does not touch it, and
     // only a pending row follows the clock.
-    let cell = poller.cell(&id);
+    let cell = poller.hold(&id);
+    let held = id.clone();
+    on_cleanup(move || poller.release(&held));
     let deleting = RwSignal::from(cell.deleting);
     let since = RwSignal::from(cell.since);
     let stuck = RwSignal::from(cell.stuck);
@@ -131,7 +137,7 @@ pub fn PortRow(
     let select_id = id.clone();
     let label = format!("port {id}");
     view! {
-        <tr>
+        <tr aria-rowindex=place.and_then(|p| p.aria_rowindex)>
             {selection.map(|sel| {
                 let sid = select_id.clone();
                 let sid2 = select_id.clone();

@@ -1,5 +1,6 @@
 //! `/ips`: floating IPs. Reserve from a pool (with the quota cost shown first),
 //! attach to a server, detach, move to another server in one action, release.
+//! A long list is windowed (`components/table.rs`); its filter runs over every IP.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,6 +12,7 @@ use crate::api::explain::Context;
 use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::components::ip_dialog::{cost_line, fip_quota, IpDialog, Op};
+use crate::components::table::{aria_rowcount, is_long, FilterBox, ListFilter, LongBody, Place};
 use crate::state::notify::Announcer;
 use crate::state::session::SessionContext;
 use crate::state::store::{all, Row, Store};
@@ -33,6 +35,20 @@ pub fn ip_state(
         // although the association is made.
         (Some(_), _) => "ATTACHED",
     }
+}
+
+/// Does the IP's row show `needle` (lower-case): its address, the server or port
+/// it is attached to, or its pool?
+pub fn ip_matches(ip: &FloatingIp, attached_to: &str, pool: &str, needle: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(needle);
+    needle.is_empty()
+        || has(&ip.floating_ip_address)
+        || has(&ip.id)
+        || ip.instance_id.as_deref().is_some_and(has)
+        || ip.port_id.as_deref().is_some_and(has)
+        || has(attached_to)
+        || has(pool)
+        || (ip.port_id.is_none() && "free".contains(needle))
 }
 
 #[component]
@@ -59,6 +75,26 @@ pub fn FloatingIps() -> impl IntoView {
     let default_project = move || session.get().and_then(|s| s.default_project).unwrap_or_default();
     let quota = move || fip_quota(&store, &default_project());
     let none_left = move || quota().is_some_and(|q| usage::available(&q) == 0);
+    let filter = ListFilter::from_url();
+    let shown = Memo::new(move |_| {
+        let needle = filter.needle();
+        let rows = store.floating_ips.rows();
+        if needle.is_empty() {
+            return rows;
+        }
+        rows.into_iter()
+            .filter(|r| {
+                r.value.with(|ip| {
+                    let attached_to = attached_label(&store, ip);
+                    let pool =
+                        store.network_name(ip.floating_network_id.as_deref().unwrap_or_default());
+                    ip_matches(ip, &attached_to, &pool, &needle)
+                })
+            })
+            .collect()
+    });
+    // Neutron names only the port, already in "Attached to": one column fewer.
+    let columns = if store.cloud.capabilities_untracked().associate_ips { 6 } else { 7 };
 
     view! {
         <section class="page">
@@ -83,27 +119,33 @@ pub fn FloatingIps() -> impl IntoView {
             <Show when=move || reserving.get()>
                 <ReserveForm on_close=Callback::new(move |_| reserving.set(false)) />
             </Show>
+            <Show when=move || !store.floating_ips.rows().is_empty()>
+                <FilterBox filter=filter id="ip-filter" label="Filter floating IPs"
+                    placeholder="Filter by address, server, port, pool or “free”" />
+            </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading floating IPs…"</p> }>
                 <ErrorBoundary fallback=errors_view>
                     {move || Suspend::new(async move {
                         load.await.map(|_| view! {
-                            <div class="table-wrap">
-                                <table class="data">
+                            <div class="table-wrap" class:windowed=move || shown.with(|r| is_long(r.len()))>
+                                <table class="data" aria-rowcount=move || aria_rowcount(shown.with(Vec::len))>
                                     <caption class="visually-hidden">"Floating IPs"</caption>
                                     <thead><tr>
                                         <th scope="col">"Address"</th><th scope="col">"Pool"</th><th scope="col">"State"</th>
                                         <th scope="col">"Attached to"</th>{move || (!store.cloud.capabilities().associate_ips).then(|| view! { <th scope="col">"Port"</th> })}<th scope="col">"Project"</th>
                                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr></thead>
-                                    <tbody>
-                                        <For each=move || store.floating_ips.rows() key=|r| r.id.clone() let:row>
-                                            <IpRow row=row moving=moving on_op=Callback::new(move |o| op.set(Some(o))) />
-                                        </For>
-                                    </tbody>
+                                    <LongBody rows=Signal::from(shown) columns=columns row=move |row, place| view! {
+                                        <IpRow row=row place=place moving=moving on_op=Callback::new(move |o| op.set(Some(o))) />
+                                    } />
                                 </table>
                             </div>
-                            <Show when=move || store.floating_ips.rows().is_empty()>
-                                <p class="empty">"You have no floating IPs. Reserve one to give a server a public address."</p>
+                            <Show when=move || shown.with(Vec::is_empty)>
+                                <p class="empty">{move || if store.floating_ips.rows().is_empty() {
+                                    "You have no floating IPs. Reserve one to give a server a public address."
+                                } else {
+                                    "No floating IP matches this filter."
+                                }}</p>
                             </Show>
                         })
                     })}
@@ -117,6 +159,7 @@ pub fn FloatingIps() -> impl IntoView {
 #[component]
 fn IpRow(
     row: Row<FloatingIp>,
+    place: Place,
     moving: RwSignal<Option<String>>,
     on_op: Callback<Op>,
 ) -> impl IntoView {
@@ -133,15 +176,7 @@ fn IpRow(
             ip.with(|i| ip_state(i, p.as_ref(), deleting, is_moving)).to_owned()
         })
     };
-    // Synnefo names the server; Neutron only the port (which may be a server's).
-    let server = move || {
-        let (server, port) = ip.with(|i| (i.instance_id.clone(), i.port_id.clone()));
-        match (server, port) {
-            (Some(s), _) => store.server_label(&s),
-            (None, Some(p)) => store.port_label(&p),
-            (None, None) => "—".into(),
-        }
-    };
+    let server = move || ip.with(|i| attached_label(&store, i));
     let to_ports = move || store.cloud.capabilities().associate_ips;
     let where_to = move || if to_ports() { "port" } else { "server" };
     let pool = move || {
@@ -158,7 +193,7 @@ fn IpRow(
     let free = move || state.get() == "FREE";
     let act = move |make: fn(FloatingIp) -> Op| move |_| on_op.run(make(ip.get_untracked()));
     view! {
-        <tr>
+        <tr aria-rowindex=place.aria_rowindex>
             <th scope="row" class="mono">{address}<CopyButton text=address() label=format!("address {}", address()) /></th>
             <td>{pool}</td>
             <td><StatusBadge status=Signal::derive(move || state.get().to_lowercase()) /></td>
@@ -186,6 +221,16 @@ fn IpRow(
                 </div>
             </td>
         </tr>
+    }
+}
+
+/// What an IP is attached to, as its row says: Synnefo names the server;
+/// Neutron only the port (which may be a server's).
+fn attached_label(store: &Store, ip: &FloatingIp) -> String {
+    match (&ip.instance_id, &ip.port_id) {
+        (Some(s), _) => store.server_label(s),
+        (None, Some(p)) => store.port_label(p),
+        (None, None) => "—".into(),
     }
 }
 
@@ -314,6 +359,21 @@ mod tests {
 
     fn ip(port: Option<&str>) -> FloatingIp {
         FloatingIp { id: "8".into(), port_id: port.map(Into::into), ..FloatingIp::default() }
+    }
+
+    #[test]
+    fn the_filter_finds_ips_by_address_attachment_pool_or_free() {
+        let mut attached = ip(Some("5f3c9a11"));
+        attached.floating_ip_address = "203.0.113.7".into();
+        attached.instance_id = Some("141".into());
+        let m = |i: &FloatingIp, to: &str, needle: &str| ip_matches(i, to, "public", needle);
+        for hit in ["", "203.0.113", "141", "5f3c", "server 1", "public"] {
+            assert!(m(&attached, "Server 1 (141)", hit), "{hit}");
+        }
+        assert!(!m(&attached, "Server 1 (141)", "free"));
+        assert!(!m(&attached, "Server 1 (141)", "198.51"));
+        let free = ip(None);
+        assert!(m(&free, "—", "free"));
     }
 
     #[test]

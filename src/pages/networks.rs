@@ -18,6 +18,7 @@ use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, CopyButton, FaultView, Freshness, StatusBadge};
 use crate::components::network_delete::DeleteNetworkDialog;
 use crate::components::network_form::{NetworkForm, ProjectChoice};
+use crate::components::table::{aria_rowcount, is_long, LongBody, Place};
 use crate::state::notify::Announcer;
 use crate::state::session::SessionContext;
 use crate::state::store::{all, Row, Store};
@@ -190,14 +191,11 @@ pub fn Networks() -> impl IntoView {
         });
         arrange(nets.collect(), &q(), sort(), descending())
     });
-    let rows = move || {
-        let rows = store.networks.rows();
-        ordered
-            .get()
-            .into_iter()
-            .filter_map(|id| rows.iter().find(|r| r.id == id).cloned())
-            .collect::<Vec<_>>()
-    };
+    let columns = if store.cloud.capabilities_untracked().network_types { 8 } else { 7 };
+    // The rows in the filter's order: a lookup each, not a scan.
+    let rows = Memo::new(move |_| {
+        ordered.get().iter().filter_map(|id| store.networks.row(id)).collect::<Vec<_>>()
+    });
 
     let creating = RwSignal::new(false);
     let create = Action::new_local(move |new: &NewNetwork| {
@@ -293,8 +291,8 @@ pub fn Networks() -> impl IntoView {
                 <ErrorBoundary fallback=errors_view>
                     {move || Suspend::new(async move {
                         load.await.map(|_| view! {
-                            <div class="table-wrap">
-                                <table class="data">
+                            <div class="table-wrap" class:windowed=move || rows.with(|r| is_long(r.len()))>
+                                <table class="data" aria-rowcount=move || aria_rowcount(rows.with(Vec::len))>
                                     <caption class="visually-hidden">"Networks"</caption>
                                     <thead>
                                         <tr>
@@ -308,11 +306,9 @@ pub fn Networks() -> impl IntoView {
                                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                         </tr>
                                     </thead>
-                                    <tbody>
-                                        <For each=rows key=|r| r.id.clone() let:row>
-                                            <NetworkRow row=row connections=connections on_delete=Callback::new(move |n| deleting.set(Some(n))) />
-                                        </For>
-                                    </tbody>
+                                    <LongBody rows=Signal::from(rows) columns=columns row=move |row, place| view! {
+                                        <NetworkRow row=row place=place connections=connections on_delete=Callback::new(move |n| deleting.set(Some(n))) />
+                                    } />
                                 </table>
                             </div>
                             <Show when=move || ordered.with(Vec::is_empty)>
@@ -359,6 +355,7 @@ fn connections_by_network(store: Store) -> Memo<HashMap<String, String>> {
 #[component]
 fn NetworkRow(
     row: Row<Network>,
+    place: Place,
     connections: Memo<HashMap<String, String>>,
     on_delete: Callback<Network>,
 ) -> impl IntoView {
@@ -381,7 +378,7 @@ fn NetworkRow(
     let reason_id = format!("public-reason-{id}");
     let reason_id2 = reason_id.clone();
     view! {
-        <tr>
+        <tr aria-rowindex=place.aria_rowindex>
             <th scope="row"><A href=href>{name}</A></th>
             <td class="mono" title=id.clone()>{crate::state::actions::short(&id).to_owned()}<CopyButton text=id.clone() label=format!("network id {id}") /></td>
             {untrack(|| store.cloud.capabilities().network_types).then(|| view! { <td>{move || net.with(|n| n.kind.to_string())}</td> })}

@@ -1,5 +1,6 @@
 //! `/ports`: every port with network, server, addresses, MAC and live status;
 //! create one (network, server, optional fixed IP) and delete, waiting until gone.
+//! A long list is windowed (`components/table.rs`); its filter runs over every port.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use crate::api::cloud::NewPort;
 use crate::api::{until_view_gone, ApiError};
 use crate::components::common::{errors_view, FaultView, Freshness};
 use crate::components::ports::{DisconnectDialog, PortRow};
+use crate::components::table::{aria_rowcount, is_long, FilterBox, ListFilter, LongBody};
 use crate::state::notify::Announcer;
 use crate::state::store::{all, Store};
 
@@ -38,6 +40,21 @@ pub fn validate(
     })
 }
 
+/// Does the port's row show `needle` (lower-case): its id, network, server,
+/// an address, its MAC or its status?
+pub fn port_matches(p: &Port, network: &str, server: &str, needle: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(needle);
+    needle.is_empty()
+        || has(&p.id)
+        || has(&p.network_id)
+        || has(network)
+        || p.device_id.as_deref().is_some_and(has)
+        || has(server)
+        || p.fixed_ips.iter().any(|f| has(&f.ip_address))
+        || p.mac_address.as_deref().is_some_and(has)
+        || has(p.status.as_str())
+}
+
 #[component]
 pub fn Ports() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -48,6 +65,25 @@ pub fn Ports() -> impl IntoView {
     });
     let removing = RwSignal::new(Vec::<Port>::new());
     let creating = RwSignal::new(false);
+    let filter = ListFilter::from_url();
+    // The rows shown: every port, or those the filter matches (over all of them,
+    // not only the rows built).
+    let shown = Memo::new(move |_| {
+        let needle = filter.needle();
+        let rows = store.ports.rows();
+        if needle.is_empty() {
+            return rows;
+        }
+        rows.into_iter()
+            .filter(|r| {
+                r.value.with(|p| {
+                    let server =
+                        p.device_id.as_deref().map(|_| store.holder_label(p)).unwrap_or_default();
+                    port_matches(p, &store.network_name(&p.network_id), &server, &needle)
+                })
+            })
+            .collect()
+    });
     view! {
         <section class="page">
             <div class="page-head">
@@ -63,27 +99,33 @@ pub fn Ports() -> impl IntoView {
             <Show when=move || creating.get()>
                 <CreatePort on_close=Callback::new(move |_| creating.set(false)) />
             </Show>
+            <Show when=move || !store.ports.rows().is_empty()>
+                <FilterBox filter=filter id="port-filter" label="Filter ports"
+                    placeholder="Filter by id, network, server, address, MAC or status" />
+            </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading ports…"</p> }>
                 <ErrorBoundary fallback=errors_view>
                     {move || Suspend::new(async move {
                         load.await.map(|_| view! {
-                            <div class="table-wrap">
-                                <table class="data">
+                            <div class="table-wrap" class:windowed=move || shown.with(|r| is_long(r.len()))>
+                                <table class="data" aria-rowcount=move || aria_rowcount(shown.with(Vec::len))>
                                     <caption class="visually-hidden">"Ports"</caption>
                                     <thead><tr>
                                         <th scope="col">"Port"</th><th scope="col">"Network"</th><th scope="col">"Server"</th>
                                         <th scope="col">"Addresses"</th><th scope="col">"MAC"</th><th scope="col">"Status"</th>
                                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr></thead>
-                                    <tbody>
-                                        <For each=move || store.ports.rows() key=|r| r.id.clone() let:row>
-                                            <PortRow row=row show_network=true on_delete=Callback::new(move |p| removing.set(vec![p])) />
-                                        </For>
-                                    </tbody>
+                                    <LongBody rows=Signal::from(shown) columns=7 row=move |row, place| view! {
+                                        <PortRow row=row place=place show_network=true on_delete=Callback::new(move |p| removing.set(vec![p])) />
+                                    } />
                                 </table>
                             </div>
-                            <Show when=move || store.ports.rows().is_empty()>
-                                <p class="empty">"No ports yet: connect a server to a network to make one."</p>
+                            <Show when=move || shown.with(Vec::is_empty)>
+                                <p class="empty">{move || if filter.needle().is_empty() {
+                                    "No ports yet: connect a server to a network to make one."
+                                } else {
+                                    "No port matches this filter."
+                                }}</p>
                             </Show>
                         })
                     })}
@@ -186,6 +228,27 @@ fn CreatePort(on_close: Callback<()>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_filter_finds_ports_by_what_their_row_shows() {
+        use nephele_model::port::FixedIp;
+        let p = Port {
+            id: "5f3c9a".into(),
+            network_id: "2".into(),
+            device_id: Some("141".into()),
+            mac_address: Some("aa:00:00:12:34:56".into()),
+            status: "BUILD".into(),
+            fixed_ips: vec![FixedIp { ip_address: "192.168.1.3".into(), ..FixedIp::default() }],
+            ..Port::default()
+        };
+        let m = |needle: &str| port_matches(&p, "guide-net", "Server 1 (141)", needle);
+        for hit in ["", "5f3c", "guide", "server 1", "141", "192.168.1", "12:34", "build"] {
+            assert!(m(hit), "{hit}");
+        }
+        for miss in ["active", "10.0.0", "other-net"] {
+            assert!(!m(miss), "{miss}");
+        }
+    }
 
     #[test]
     fn port_form_validation() {

@@ -1,6 +1,7 @@
 //! `/servers`: the user's servers with status, flavor and what they are
 //! connected to (addresses by network, floating ones beside the port they are
-//! on); each links to its own page (`/servers/:id`).
+//! on); each links to its own page (`/servers/:id`). A long list is windowed
+//! (`components/table.rs`); its filter runs over every server.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,24 @@ use nephele_model::server::Server;
 use nephele_model::PortStatus;
 
 use crate::components::common::{errors_view, Freshness, StatusBadge};
+use crate::components::table::{aria_rowcount, is_long, FilterBox, ListFilter, LongBody, Place};
 use crate::state::store::{all, Row, Store};
+
+/// Does the server's row show `needle` (lower-case): its id, name, status,
+/// flavor, or one of its addresses or networks?
+pub fn server_matches(s: &Server, networks_and_addresses: &str, needle: &str) -> bool {
+    let has = |t: &str| t.to_lowercase().contains(needle);
+    needle.is_empty()
+        || has(&s.id)
+        || has(&s.name)
+        || has(s.status.as_str())
+        || has(&s.flavor_label())
+        || has(networks_and_addresses)
+}
+
+/// A floating IP's address by the port it is associated with (Neutron names the
+/// port, not the server).
+type FloatingByPort = HashMap<String, Vec<String>>;
 
 #[component]
 pub fn Servers() -> impl IntoView {
@@ -37,6 +55,42 @@ pub fn Servers() -> impl IntoView {
         }
         by_server
     });
+    let floating_by_port = Memo::new(move |_| {
+        let mut by_port = FloatingByPort::new();
+        store.floating_ips.for_each(|ip| {
+            if let (Some(port), None) = (&ip.port_id, &ip.instance_id) {
+                by_port.entry(port.clone()).or_default().push(ip.floating_ip_address.clone());
+            }
+        });
+        by_port
+    });
+    let filter = ListFilter::from_url();
+    let shown = Memo::new(move |_| {
+        let needle = filter.needle();
+        let rows = store.servers.rows();
+        if needle.is_empty() {
+            return rows;
+        }
+        rows.into_iter()
+            .filter(|r| {
+                r.value.with(|s| {
+                    let text = ports_by_server.with(|m| {
+                        m.get(&s.id)
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|p| {
+                                let net = store.network_name(&p.network_id);
+                                std::iter::once(net)
+                                    .chain(p.fixed_ips.iter().map(|f| f.ip_address.clone()))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    });
+                    server_matches(s, &text, &needle)
+                })
+            })
+            .collect()
+    });
     view! {
         <section class="page">
             <div class="page-head">
@@ -47,26 +101,30 @@ pub fn Servers() -> impl IntoView {
                         on_refresh=Callback::new(move |_| load.refetch()) />
                 </div>
             </div>
+            <Show when=move || !store.servers.rows().is_empty()>
+                <FilterBox filter=filter id="server-filter" label="Filter servers"
+                    placeholder="Filter by id, name, status, flavor, network or address" />
+            </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading servers…"</p> }>
                 <ErrorBoundary fallback=errors_view>
                     {move || Suspend::new(async move {
                         load.await.map(|_| view! {
-                            <div class="table-wrap">
-                                <table class="data">
+                            <div class="table-wrap" class:windowed=move || shown.with(|r| is_long(r.len()))>
+                                <table class="data" aria-rowcount=move || aria_rowcount(shown.with(Vec::len))>
                                     <caption class="visually-hidden">"Servers"</caption>
                                     <thead><tr>
                                         <th scope="col">"ID"</th><th scope="col">"Name"</th><th scope="col">"Status"</th>
                                         <th scope="col">"Flavor"</th><th scope="col">"Networks and addresses"</th>
                                     </tr></thead>
-                                    <tbody>
-                                        <For each=move || store.servers.rows() key=|r| r.id.clone() let:row>
-                                            <ServerRow row=row ports_by_server=ports_by_server />
-                                        </For>
-                                    </tbody>
+                                    <LongBody rows=Signal::from(shown) columns=5 row=move |row, place| view! {
+                                        <ServerRow row=row place=place ports_by_server=ports_by_server floating_by_port=floating_by_port />
+                                    } />
                                 </table>
                             </div>
-                            <Show when=move || store.servers.rows().is_empty()>
-                                <p class="empty">{move || if store.cloud.capabilities().compute {
+                            <Show when=move || shown.with(Vec::is_empty)>
+                                <p class="empty">{move || if !store.servers.rows().is_empty() {
+                                    "No server matches this filter."
+                                } else if store.cloud.capabilities().compute {
                                     "You have no servers."
                                 } else {
                                     "This cloud's catalog lists no compute service, so there are no servers to show."
@@ -81,7 +139,12 @@ pub fn Servers() -> impl IntoView {
 }
 
 #[component]
-fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>) -> impl IntoView {
+fn ServerRow(
+    row: Row<Server>,
+    place: Place,
+    ports_by_server: Memo<HashMap<String, Vec<Port>>>,
+    floating_by_port: Memo<FloatingByPort>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
     let server = row.signal();
     let id = row.id.clone();
@@ -105,14 +168,9 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
                 let net = store.network_name(&p.network_id);
                 let mut addrs: Vec<String> = p.fixed_ips.iter().map(|f| f.ip_address.clone()).collect();
                 // Neutron: a floating IP associated with this port.
-                addrs.extend(
-                    store
-                        .floating_ips
-                        .values()
-                        .into_iter()
-                        .filter(|ip| ip.port_id.as_deref() == Some(p.id.as_str()) && ip.instance_id.is_none())
-                        .map(|ip| format!("{} (floating)", ip.floating_ip_address)),
-                );
+                floating_by_port.with(|m| {
+                    addrs.extend(m.get(&p.id).into_iter().flatten().map(|a| format!("{a} (floating)")));
+                });
                 let addrs = addrs.join(", ");
                 let pending = (p.status != PortStatus::Active).then(|| format!(" ({})", p.status.as_str().to_lowercase()));
                 view! {
@@ -126,12 +184,34 @@ fn ServerRow(row: Row<Server>, ports_by_server: Memo<HashMap<String, Vec<Port>>>
             .collect_view()
     };
     view! {
-        <tr>
+        <tr aria-rowindex=place.aria_rowindex>
             <th scope="row" class="mono" title=row.id.clone()>{crate::state::actions::short(&row.id).to_owned()}</th>
             <td><A href=format!("/servers/{}", row.id)>{move || server.with(|s| if s.name.is_empty() { "(no name)".to_owned() } else { s.name.clone() })}</A></td>
             <td><StatusBadge status=status /></td>
             <td>{move || server.with(|s| s.flavor_label())}</td>
             <td class="wrap"><ul class="plain">{connections}</ul></td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_finds_servers_by_what_their_row_shows() {
+        let s = Server {
+            id: "141".into(),
+            name: "Server 1".into(),
+            status: "ACTIVE".into(),
+            ..Server::default()
+        };
+        let m = |needle: &str| server_matches(&s, "guide-net 192.168.1.3", needle);
+        for hit in ["", "141", "server 1", "active", "guide", "192.168.1"] {
+            assert!(m(hit), "{hit}");
+        }
+        for miss in ["stopped", "10.0.0", "web-2"] {
+            assert!(!m(miss), "{miss}");
+        }
     }
 }

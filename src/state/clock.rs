@@ -1,4 +1,4 @@
-//! A coarse clock for "updated 5 s ago" and elapsed times: one timer for the app,
+//! A coarse clock for "updated 3 min ago" and elapsed times: one timer for the app,
 //! ticking once a second; only the texts that read it re-render.
 
 use std::time::Duration;
@@ -31,12 +31,13 @@ impl Clock {
     }
 }
 
-/// "just now", "5 s ago", "3 min ago", "2 h ago".
+/// "just now", "under a minute ago", "3 min ago", "2 h ago". Coarse on purpose:
+/// a text that changed every second repainted an idle page every second.
 pub fn ago(ms: f64) -> String {
     let s = (ms / 1000.0).max(0.0).floor() as u64;
     match s {
-        0..=1 => "just now".into(),
-        2..=59 => format!("{s} s ago"),
+        0..=9 => "just now".into(),
+        10..=59 => "under a minute ago".into(),
         60..=3599 => format!("{} min ago", s / 60),
         _ => format!("{} h ago", s / 3600),
     }
@@ -78,7 +79,8 @@ mod tests {
     #[test]
     fn human_times() {
         assert_eq!(ago(400.0), "just now");
-        assert_eq!(ago(5_200.0), "5 s ago");
+        assert_eq!(ago(5_200.0), "just now");
+        assert_eq!(ago(42_000.0), "under a minute ago");
         assert_eq!(ago(185_000.0), "3 min ago");
         assert_eq!(ago(7_300_000.0), "2 h ago");
         assert_eq!(elapsed(3_900.0), "3 s");

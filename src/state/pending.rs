@@ -44,6 +44,8 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: &ArcRwSignal<T>,
 #[derive(Clone, Copy)]
 pub struct PendingPorts {
     cells: StoredValue<HashMap<String, PortCell>>,
+    /// How many rows on screen hold each port's cell ([`PendingPorts::hold`]).
+    holders: StoredValue<HashMap<String, usize>>,
     /// Pending ports not given up on: what the poller asks the cloud about.
     watched: RwSignal<HashSet<String>>,
     /// Ports the user made on a cloud where they start DOWN (Neutron): watched
@@ -62,6 +64,7 @@ impl PendingPorts {
     pub fn new() -> PendingPorts {
         PendingPorts {
             cells: StoredValue::new(HashMap::new()),
+            holders: StoredValue::new(HashMap::new()),
             watched: RwSignal::new(HashSet::new()),
             awaiting_up: StoredValue::new(HashSet::new()),
         }
@@ -77,6 +80,47 @@ impl PendingPorts {
             c.insert(id.to_owned(), cell.clone());
         });
         cell
+    }
+
+    /// The cell of a port, for a row that shows it until [`PendingPorts::release`].
+    pub fn hold(&self, id: &str) -> PortCell {
+        self.holders.update_value(|h| *h.entry(id.to_owned()).or_default() += 1);
+        self.cell(id)
+    }
+
+    /// A row that held this port's cell is gone. The last one drops the cell
+    /// unless the port is pending: scrolling through 50,000 rows leaves no cell
+    /// for every row once seen.
+    pub fn release(&self, id: &str) {
+        let left = self.holders.try_update_value(|h| {
+            let n = h.get_mut(id)?;
+            *n = n.saturating_sub(1);
+            let left = *n;
+            if left == 0 {
+                h.remove(id);
+            }
+            Some(left)
+        });
+        if left.flatten() != Some(0) {
+            return;
+        }
+        let idle = self.cells.with_value(|c| {
+            c.get(id).is_some_and(|cell| {
+                cell.since.get_untracked().is_none()
+                    && !cell.stuck.get_untracked()
+                    && !cell.deleting.get_untracked()
+            })
+        });
+        if idle && !self.is_awaiting_up(id) && !self.watched.with_untracked(|w| w.contains(id)) {
+            self.cells.update_value(|c| {
+                c.remove(id);
+            });
+        }
+    }
+
+    /// How many ports have a cell (tests: rows seen leave none behind).
+    pub fn cell_count(&self) -> usize {
+        self.cells.with_value(HashMap::len)
     }
 
     /// A port row was added or changed (`Some`), or is gone (`None`).

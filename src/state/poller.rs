@@ -153,6 +153,16 @@ impl Poller {
         self.pending.cell(port_id)
     }
 
+    /// The signals a port's row reads, held until [`Poller::release`].
+    pub fn hold(&self, port_id: &str) -> PortCell {
+        self.pending.hold(port_id)
+    }
+
+    /// The row that held this port's signals is gone.
+    pub fn release(&self, port_id: &str) {
+        self.pending.release(port_id);
+    }
+
     /// The user wants to keep waiting for a port given up on.
     pub fn keep_waiting(&self, port_id: &str) {
         self.pending.keep_waiting(port_id);

@@ -53,6 +53,13 @@ impl<T: Send + Sync + 'static> Clone for Row<T> {
     }
 }
 
+/// Two rows are the same row when they hold the same signal.
+impl<T: Send + Sync + 'static> PartialEq for Row<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.value == other.value
+    }
+}
+
 impl<T: Send + Sync + 'static> Row<T> {
     /// A `Copy` handle on the row's signal, owned by the calling view.
     pub fn signal(&self) -> RwSignal<T> {
@@ -63,6 +70,9 @@ impl<T: Send + Sync + 'static> Row<T> {
 /// A keyed list: membership is one signal, each row another.
 pub struct Collection<T: Send + Sync + 'static> {
     rows: RwSignal<Vec<Row<T>>>,
+    /// Each row's place in `rows`, by id: a lookup is a hash, not a scan of
+    /// every row (50,000 ports, each naming a network and a server).
+    places: StoredValue<HashMap<String, usize>>,
     /// When the list was last loaded in full (ms since the epoch).
     pub updated_at: RwSignal<Option<f64>>,
 }
@@ -76,7 +86,35 @@ impl<T: Send + Sync + 'static> Copy for Collection<T> {}
 
 impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
     pub fn new() -> Self {
-        Collection { rows: RwSignal::new(Vec::new()), updated_at: RwSignal::new(None) }
+        Collection {
+            rows: RwSignal::new(Vec::new()),
+            places: StoredValue::new(HashMap::new()),
+            updated_at: RwSignal::new(None),
+        }
+    }
+
+    /// Set the rows, their places first: nothing reads between the two.
+    fn set_rows(&self, rows: Vec<Row<T>>) {
+        self.places.set_value(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect());
+        self.rows.set(rows);
+    }
+
+    fn place(&self, id: &str) -> Option<usize> {
+        self.places.with_value(|m| m.get(id).copied())
+    }
+
+    /// The row with this id, tracking membership only.
+    pub fn row(&self, id: &str) -> Option<Row<T>> {
+        self.rows.track();
+        let at = self.place(id)?;
+        self.rows.with_untracked(|rows| rows.get(at).cloned())
+    }
+
+    /// Read one object in place, tracking membership and that row only.
+    pub fn with<R>(&self, id: &str, read: impl FnOnce(&T) -> R) -> Option<R> {
+        self.rows.track();
+        let at = self.place(id)?;
+        self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.with(read)))
     }
 
     /// The rows, tracking membership only.
@@ -89,6 +127,11 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
         self.rows.with(|rows| rows.iter().map(|r| r.value.get()).collect())
     }
 
+    /// Read every object in place, tracking every row, cloning none.
+    pub fn for_each(&self, mut read: impl FnMut(&T)) {
+        self.rows.with(|rows| rows.iter().for_each(|r| r.value.with(|v| read(v))));
+    }
+
     /// The ids of the objects that match, tracking every row but cloning none.
     pub fn ids_where(&self, mut keep: impl FnMut(&T) -> bool) -> Vec<String> {
         self.rows.with(|rows| {
@@ -98,7 +141,7 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
 
     /// Is there a row with this id? Without tracking, and cloning nothing.
     pub fn contains_untracked(&self, id: &str) -> bool {
-        self.rows.with_untracked(|rows| rows.iter().any(|r| r.id == id))
+        self.place(id).is_some()
     }
 
     /// How many rows there are, without tracking.
@@ -112,13 +155,12 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
     }
 
     pub fn get(&self, id: &str) -> Option<T> {
-        self.rows.with(|rows| rows.iter().find(|r| r.id == id).map(|r| r.value.get()))
+        self.with(id, T::clone)
     }
 
     pub fn get_untracked(&self, id: &str) -> Option<T> {
-        self.rows.with_untracked(|rows| {
-            rows.iter().find(|r| r.id == id).map(|r| r.value.get_untracked())
-        })
+        let at = self.place(id)?;
+        self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.get_untracked()))
     }
 
     /// Replace the whole list with a fresh answer: unchanged rows are not
@@ -159,16 +201,16 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
             changed(id, None);
         }
         if !same_members {
-            self.rows.set(next);
+            self.set_rows(next);
         }
         self.updated_at.set(Some(js_sys::Date::now()));
     }
 
     /// Add an object, or update it in place.
     pub fn upsert(&self, item: T) {
-        let existing = self.rows.with_untracked(|rows| {
-            rows.iter().find(|r| r.id == item.key()).map(|r| r.value.clone())
-        });
+        let existing = self
+            .place(item.key())
+            .and_then(|at| self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.clone())));
         match existing {
             Some(signal) => {
                 if signal.with_untracked(|old| old != &item) {
@@ -177,23 +219,25 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
             }
             None => {
                 let id = item.key().to_owned();
-                self.rows.update(|rows| {
-                    let at = rows.partition_point(|r| id_order(&r.id, &id));
-                    rows.insert(at, Row { id, value: ArcRwSignal::new(item) });
-                });
+                let mut rows = self.rows.get_untracked();
+                let at = rows.partition_point(|r| id_order(&r.id, &id));
+                rows.insert(at, Row { id, value: ArcRwSignal::new(item) });
+                self.set_rows(rows);
             }
         }
     }
 
     pub fn remove(&self, id: &str) {
-        if self.rows.with_untracked(|rows| rows.iter().any(|r| r.id == id)) {
-            self.rows.update(|rows| rows.retain(|r| r.id != id));
+        if self.contains_untracked(id) {
+            let mut rows = self.rows.get_untracked();
+            rows.retain(|r| r.id != id);
+            self.set_rows(rows);
         }
     }
 
     /// Forget every row (the session ended).
     pub fn clear(&self) {
-        self.rows.set(Vec::new());
+        self.set_rows(Vec::new());
         self.updated_at.set(None);
     }
 }
@@ -559,7 +603,7 @@ impl Store {
 
     /// "router “edge”" or "router <id>".
     pub fn router_label(&self, id: &str) -> String {
-        match self.routers.get(id).map(|r| r.name).filter(|n| !n.is_empty()) {
+        match self.routers.with(id, |r| r.name.clone()).filter(|n| !n.is_empty()) {
             Some(name) => format!("router “{name}”"),
             None => format!("router {id}"),
         }
@@ -568,8 +612,7 @@ impl Store {
     /// A network's name, or "network <id>" when it has none or is unknown.
     pub fn network_name(&self, id: &str) -> String {
         self.networks
-            .get(id)
-            .map(|n| n.name)
+            .with(id, |n| n.name.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("network {id}"))
     }
@@ -578,7 +621,7 @@ impl Store {
     /// their first 8 characters, as everywhere on screen).
     pub fn server_label(&self, id: &str) -> String {
         let shown = crate::state::actions::short(id);
-        match self.servers.get(id).map(|s| s.name).filter(|n| !n.is_empty()) {
+        match self.servers.with(id, |s| s.name.clone()).filter(|n| !n.is_empty()) {
             Some(name) => format!("{name} ({shown})"),
             None => format!("server {shown}"),
         }

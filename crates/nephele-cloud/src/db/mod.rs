@@ -33,7 +33,10 @@ use crate::error::{ApiError, ApiResult};
 
 /// The schema, one file per step, in order. A step that shipped is never edited:
 /// an existing `--db` file runs only the steps after its `user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_initial.sql"),
+    include_str!("../../migrations/002_indexes.sql"),
+];
 
 /// How far back `changes-since` may reach (`POLL_LIMIT`).
 const POLL_LIMIT_US: i64 = 3600 * 1_000_000;

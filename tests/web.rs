@@ -590,13 +590,13 @@ fn many_ports(n: usize, changed: Option<(usize, &str)>) -> Vec<Port> {
         .collect()
 }
 
-#[wasm_bindgen_test]
-async fn a_long_table_builds_its_window_and_a_row_changed_off_screen_is_right_when_shown() {
+/// A ports table on `LongBody` over the store's ports, as `/ports` has it; it is
+/// unmounted when the returned handle is dropped.
+fn mount_port_table(root: &HtmlElement) -> (Store, impl Sized) {
     use nephele::components::table::{aria_rowcount, LongBody};
-    let root = container();
     let store = std::rc::Rc::new(std::cell::Cell::new(None::<Store>));
     let slot = store.clone();
-    let _handle = mount_to(root.clone(), move || {
+    let handle = mount_to(root.clone(), move || {
         let store = provide_app_contexts();
         slot.set(Some(store));
         let rows = Signal::derive(move || store.ports.rows());
@@ -609,7 +609,13 @@ async fn a_long_table_builds_its_window_and_a_row_changed_off_screen_is_right_wh
             </table>
         }
     });
-    let store = store.get().unwrap();
+    (store.get().unwrap(), handle)
+}
+
+#[wasm_bindgen_test]
+async fn a_long_table_builds_its_window_and_a_row_changed_off_screen_is_right_when_shown() {
+    let root = container();
+    let (store, _handle) = mount_port_table(&root);
     store.apply_ports(many_ports(2000, None));
     let table = || root.query_selector("table").unwrap().unwrap();
     let built = || root.query_selector_all("tbody tr[aria-rowindex]").unwrap().length();
@@ -655,23 +661,9 @@ async fn a_long_table_builds_its_window_and_a_row_changed_off_screen_is_right_wh
 
 #[wasm_bindgen_test]
 async fn short_tables_build_every_row_as_before() {
-    use nephele::components::table::{aria_rowcount, LongBody};
     let root = container();
-    let store = std::rc::Rc::new(std::cell::Cell::new(None::<Store>));
-    let slot = store.clone();
-    let _handle = mount_to(root.clone(), move || {
-        let store = provide_app_contexts();
-        slot.set(Some(store));
-        let rows = Signal::derive(move || store.ports.rows());
-        view! {
-            <table aria-rowcount=move || aria_rowcount(rows.with(Vec::len))>
-                <LongBody rows=rows columns=6 row=move |row, place| view! {
-                    <PortRow row=row place=place on_delete=Callback::new(|_| ()) />
-                } />
-            </table>
-        }
-    });
-    store.get().unwrap().apply_ports(many_ports(20, None));
+    let (store, _handle) = mount_port_table(&root);
+    store.apply_ports(many_ports(20, None));
     wait_until(|| root.query_selector_all("tbody tr").unwrap().length() == 20).await;
     assert_eq!(root.query_selector("table").unwrap().unwrap().get_attribute("aria-rowcount"), None);
     assert!(root.query_selector("tr.spacer, tr[aria-rowindex]").unwrap().is_none());

@@ -328,13 +328,15 @@ async fn status_badge_follows_its_signal() {
         mount_to(root.clone(), move || view! { <StatusBadge status=status pending_for=pending /> });
     let badge = root.query_selector(".badge").unwrap().unwrap();
     assert_eq!(badge.class_name(), "badge pending");
-    assert!(root.query_selector(".spinner").unwrap().is_some());
+    let spinner = root.query_selector(".spinner").unwrap().unwrap();
+    let time = root.query_selector(".elapsed").unwrap().unwrap();
+    assert!(!spinner.has_attribute("hidden") && !time.has_attribute("hidden"));
     assert_eq!(badge.text_content().unwrap(), "BUILD3 s");
     status.set("ACTIVE".into());
     pending.set(None);
     tick().await;
     assert_eq!(badge.class_name(), "badge ok");
-    assert!(root.query_selector(".spinner").unwrap().is_none());
+    assert!(spinner.has_attribute("hidden") && time.has_attribute("hidden"));
     assert_eq!(badge.text_content().unwrap(), "ACTIVE");
     status.set("ERROR".into());
     tick().await;

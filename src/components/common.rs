@@ -47,13 +47,17 @@ pub fn StatusBadge(
     #[prop(optional, into)]
     pending_for: Signal<Option<f64>>,
 ) -> impl IntoView {
-    let class = move || status_class(&status.get());
-    let spinning = move || class() == "badge pending";
+    let class = Memo::new(move |_| status.with(|s| status_class(s)));
+    let elapsed = Memo::new(move |_| pending_for.get().map(elapsed));
+    // The spinner and the time are always there and hidden when not wanted: a
+    // status change then sets a few attributes and texts, and builds nothing.
     view! {
-        <span class=class>
-            <Show when=spinning><span class="spinner" aria-hidden="true"></span></Show>
+        <span class=move || class.get()>
+            <span class="spinner" aria-hidden="true" hidden=move || class.get() != "badge pending"></span>
             {move || status.get()}
-            {move || pending_for.get().map(|ms| view! { <span class="elapsed">{elapsed(ms)}</span> })}
+            <span class="elapsed" hidden=move || elapsed.with(Option::is_none)>
+                {move || elapsed.get().unwrap_or_default()}
+            </span>
         </span>
     }
 }

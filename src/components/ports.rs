@@ -117,7 +117,10 @@ pub fn PortRow(
     let pending = poller.pending();
     let awaiting_id = StoredValue::new(id.clone());
     let awaiting_up = move || awaiting_id.with_value(|id| pending.is_awaiting_up(id));
-    let status = Signal::derive(move || port.with(|p| shown_status(p, deleting.get())));
+    // Memos: a poll that brings the same status or MAC redraws nothing, and
+    // the badge's pieces share one computation.
+    let status = Memo::new(move |_| port.with(|p| shown_status(p, deleting.get())));
+    let mac = Memo::new(move |_| port.with(|p| p.mac_address.clone()));
     let pending_for = Memo::new(move |_| since.get().map(|t| clock.now() - t));
     // A port's network, server and addresses never change: read them once, so a
     // row holds only the reactive pieces that can move (status, MAC, pending).
@@ -169,7 +172,7 @@ pub fn PortRow(
                     view! { {addrs.clone()}<CopyButton text=addrs.clone() label=format!("addresses {addrs}") /> }.into_any()
                 }}
             </td>
-            <td class="mono">{move || port.with(|p| p.mac_address.clone()).unwrap_or_else(|| "—".into())}</td>
+            <td class="mono">{move || mac.get().unwrap_or_else(|| "—".into())}</td>
             <td>
                 <StatusBadge status=status pending_for=pending_for />
                 <Show when=move || stuck.get() && awaiting_up()>

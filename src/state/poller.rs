@@ -8,7 +8,7 @@
 //! time (the row then offers to keep waiting). What is pending is kept by the
 //! store (`state::pending`); the poller only asks and reports.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -198,9 +198,14 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
         }
         store.pending.give_up(&plan.newly_stuck);
     }
-    let before: HashMap<String, PortStatus> = watched
+    // Each watched port's status and server before the tick.
+    let before: HashMap<String, (PortStatus, Option<String>)> = watched
         .iter()
-        .filter_map(|(id, _)| store.ports.get_untracked(id).map(|p| (id.clone(), p.status)))
+        .filter_map(|(id, _)| {
+            store
+                .ports
+                .with_untracked(id, |p| (id.clone(), (p.status.clone(), p.device_id.clone())))
+        })
         .collect();
     let outcome = match &plan.request {
         Request::Nothing => return,
@@ -216,23 +221,33 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
         // A failed poll is retried on the next tick; the page shows its own errors.
         return;
     }
-    let mut settled = false;
-    for (id, old_status) in before {
-        match store.ports.get_untracked(&id) {
-            None => {
-                settled = true;
-                announcer.announce(format!("Port {id} has been removed."));
-            }
-            Some(p) if p.status != old_status => {
-                settled = true;
-                announcer.announce(format!("Port {id} is now {}.", p.status));
-            }
-            Some(_) => {}
+    // The servers whose connections the settled ports change.
+    let mut servers = BTreeSet::new();
+    for (id, (old_status, server)) in before {
+        let news = match store
+            .ports
+            .with_untracked(&id, |p| (p.status != old_status).then(|| p.status.to_string()))
+        {
+            None => Some(format!("Port {id} has been removed.")),
+            Some(Some(status)) => Some(format!("Port {id} is now {status}.")),
+            Some(None) => None,
+        };
+        if let Some(news) = news {
+            announcer.announce(news);
+            servers.extend(server.filter(|s| store.servers.contains_untracked(s)));
         }
     }
-    if settled {
-        // Servers show their connections only once ports are ACTIVE or gone.
-        let _ = store.load_servers().await;
+    if !servers.is_empty() {
+        // Servers show their connections only once ports are ACTIVE or gone. Read
+        // after a zero timeout: the row's change is painted first, in its own task.
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        if servers.len() <= HANDFUL {
+            let reads = servers.iter().map(|id| store.load_server(id));
+            // A server that is gone meanwhile is the next list's news.
+            let _ = futures::future::join_all(reads).await;
+        } else {
+            let _ = store.load_servers().await;
+        }
     }
 }
 

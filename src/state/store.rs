@@ -117,6 +117,12 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
         self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.with(read)))
     }
 
+    /// Read one object in place, without tracking.
+    pub fn with_untracked<R>(&self, id: &str, read: impl FnOnce(&T) -> R) -> Option<R> {
+        let at = self.place(id)?;
+        self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.with_untracked(read)))
+    }
+
     /// The rows, tracking membership only.
     pub fn rows(&self) -> Vec<Row<T>> {
         self.rows.get()

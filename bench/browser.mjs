@@ -362,6 +362,9 @@ async function updatePhase(browser, base, session, priv, results) {
   results.update = update;
 }
 
+/** Seconds a freshly opened page is left to settle before a polling window. */
+const POLL_SETTLE_S = 8;
+
 async function pollPhase(browser, results) {
   const cloud = await startCloud({ seed: SEED, dist: DIST, buildDelayMs: 3_600_000 });
   try {
@@ -408,14 +411,19 @@ async function pollPhase(browser, results) {
         const run = await open(browser, base, 'nephele', 'ports', { session, expectRows: SEEDED_PORTS + pending });
         const cdp = await run.context.newCDPSession(run.page);
         await cdp.send('Performance.enable');
+        // The cloud's answers only: the page's own files (the other pages'
+        // modules, prefetched PREFETCH_AFTER = 3 s after the shell is up) are a
+        // one-time cost, counted apart and waited out first.
         const sizes = [];
+        const assets = [];
         let counting = false;
         run.page.on('requestfinished', async (req) => {
           if (!counting) return;
           const s = await req.sizes().catch(() => null);
-          sizes.push(s ? s.responseBodySize + s.responseHeadersSize : 0);
+          const n = s ? s.responseBodySize + s.responseHeadersSize : 0;
+          (/\/(network|compute|account|identity)\//.test(new URL(req.url()).pathname) ? sizes : assets).push(n);
         });
-        await sleep(2500);
+        await sleep(POLL_SETTLE_S * 1000);
         const m0 = await metrics(base);
         const p0 = (await cdp.send('Performance.getMetrics')).metrics;
         counting = true;
@@ -431,6 +439,7 @@ async function pollPhase(browser, results) {
           requestsPerMin: total * perMin,
           byRoute: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * perMin])),
           bytesPerMin: sizes.reduce((a, b) => a + b, 0) * perMin,
+          assetBytesPerMin: assets.reduce((a, b) => a + b, 0) * perMin,
           scriptMsPerMin: d('ScriptDuration') * perMin,
         });
         await run.context.close();
@@ -452,7 +461,7 @@ async function pollPhase(browser, results) {
       log(`poll memory: ${(loaded.wasmMemory / 2 ** 20).toFixed(1)} → ${(after.wasmMemory / 2 ** 20).toFixed(1)} MiB wasm after ${POLL_MEMORY_S} s`);
       await run.context.close();
     }
-    results.poll = { windowS: POLL_WINDOW_S, scenarios: poll, memory: pollMemory };
+    results.poll = { windowS: POLL_WINDOW_S, settleS: POLL_SETTLE_S, scenarios: poll, memory: pollMemory };
   } finally {
     await cloud.stop();
   }

@@ -275,8 +275,10 @@ def poll_section(out, b):
         return
     w(f"The portal on `/ports` ({b['seed']['ports']:,} ports, plus N pending ones: BUILD ports made through the API on "
       f"distinct servers, with a build delay of an hour so they stay pending). Requests counted by the server (`/metrics`, "
-      f"by route) over {p['windowS']} s after the page settled, scaled to a minute; bytes = response bodies + headers as the "
-      "browser received them (the cloud compresses); script = CDP ScriptDuration. kamaki's `port create --wait` polls "
+      f"by route) over {p['windowS']} s, from {p.get('settleS', 2.5)} s after the table showed, scaled to a minute; bytes = the "
+      "cloud's response bodies + headers as the browser received them (the cloud compresses; the portal's own files, which "
+      "the browser fetches once, are not polling and are left out: the visible runs fetched "
+      f"{', '.join(kb(s.get('assetBytesPerMin', 0)) for s in p['scenarios'] if not s['hidden'])} of them per minute in the window); script = CDP ScriptDuration. kamaki's `port create --wait` polls "
       "`GET /ports/<id>` once per second **per port** (one process each).\n")
     w("| pending ports | tab | portal requests/min | what | transferred/min | portal script/min | kamaki `--wait` requests/min |")
     w("| ---: | --- | ---: | --- | ---: | ---: | ---: |")

@@ -157,6 +157,7 @@ async fn poller_reads_only_the_pending_ports_none_when_hidden_or_idle() {
             page.client.goto("about:blank").await.expect("blank tab");
             tokio::time::sleep(Duration::from_millis(1500)).await;
             let hidden_before = page.port_requests().await;
+            let servers_before = server_reads(&page).await;
             tokio::time::sleep(Duration::from_secs(3)).await;
             assert_eq!(
                 page.port_requests().await,
@@ -172,6 +173,19 @@ async fn poller_reads_only_the_pending_ports_none_when_hidden_or_idle() {
             )
             .await;
             assert!(page.port_requests().await > hidden_before, "polling did not resume");
+
+            // Each settled port's server is read again (it shows its connections
+            // only once they are ACTIVE), one by one; the server list is not.
+            let mut servers = server_reads(&page).await;
+            for _ in 0..100 {
+                if servers.0 >= servers_before.0 + 2 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                servers = server_reads(&page).await;
+            }
+            assert_eq!(servers.0, servers_before.0 + 2, "servers 141 and 142 read once each");
+            assert_eq!(servers.1, servers_before.1, "the whole server list was read again");
 
             // Nothing pending: no requests.
             tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -277,4 +291,13 @@ async fn long_tables_build_the_rows_in_view_and_keep_focus_filter_and_place() {
         page.wait_text("main", "No port matches this filter.").await;
     })
     .await;
+}
+
+/// How many times the cloud has answered `GET /servers/<id>`, and `GET /servers/detail`.
+async fn server_reads(page: &Page) -> (u64, u64) {
+    let count = |route: &str, metrics: &[(String, String, String, u64)]| -> u64 {
+        metrics.iter().filter(|(m, r, _, _)| m == "GET" && r == route).map(|(_, _, _, n)| n).sum()
+    };
+    let metrics = page.metrics().await;
+    (count("/compute/v2.0/servers/{id}", &metrics), count("/compute/v2.0/servers/detail", &metrics))
 }

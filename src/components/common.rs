@@ -48,15 +48,15 @@ pub fn StatusBadge(
     pending_for: Signal<Option<f64>>,
 ) -> impl IntoView {
     let class = Memo::new(move |_| status.with(|s| status_class(s)));
-    let elapsed = Memo::new(move |_| pending_for.get().map(elapsed));
+    let time = Memo::new(move |_| pending_for.get().map(elapsed));
     // The spinner and the time are always there and hidden when not wanted: a
     // status change then sets a few attributes and texts, and builds nothing.
     view! {
         <span class=move || class.get()>
             <span class="spinner" aria-hidden="true" hidden=move || class.get() != "badge pending"></span>
             {move || status.get()}
-            <span class="elapsed" hidden=move || elapsed.with(Option::is_none)>
-                {move || elapsed.get().unwrap_or_default()}
+            <span class="elapsed" hidden=move || time.with(Option::is_none)>
+                {move || time.get().unwrap_or_default()}
             </span>
         </span>
     }

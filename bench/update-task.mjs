@@ -1,0 +1,44 @@
+// Where the one-row update's time goes: lists every traced event of the task
+// that applied the status change (the one holding the `bench:applied` mark),
+// nested, with durations in ms relative to the task's start. Reads the trace
+// that `make bench` (phase update) keeps for its first run:
+//
+//   node bench/update-task.mjs target/bench/results/trace-update-nephele.json [min-ms]
+//
+// Events shorter than min-ms (default 0.02) are left out, marks always shown.
+import { readFileSync } from 'node:fs';
+
+const [file, minArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node bench/update-task.mjs <trace.json> [min-ms]');
+  process.exit(2);
+}
+const minMs = Number(minArg ?? 0.02);
+const trace = JSON.parse(readFileSync(file, 'utf8'));
+const ev = trace.traceEvents || trace;
+const applied = ev.find((e) => e.name === 'bench:applied');
+if (!applied) {
+  console.error(`${file}: no bench:applied mark (was it made by the update phase?)`);
+  process.exit(1);
+}
+const same = (e) => e.pid === applied.pid && e.tid === applied.tid;
+const isTask = (e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+const main = ev.filter((e) => same(e) && ['X', 'I', 'R', 'i'].includes(e.ph));
+const task = main
+  .filter((t) => isTask(t) && t.ts <= applied.ts && applied.ts <= t.ts + t.dur)
+  .sort((a, b) => b.dur - a.dur)[0];
+const end = task.ts + task.dur;
+const inTask = main
+  .filter((e) => e.ts >= task.ts && e.ts <= end)
+  .sort((a, b) => a.ts - b.ts || (b.dur || 0) - (a.dur || 0));
+const open = [];
+for (const e of inTask) {
+  while (open.length && e.ts >= open.at(-1)) open.pop();
+  const mark = e.dur == null;
+  if (mark || e.dur / 1000 >= minMs) {
+    const d = mark ? '' : (e.dur / 1000).toFixed(3);
+    const what = e.args?.data?.functionName || '';
+    console.log(`${((e.ts - task.ts) / 1000).toFixed(3).padStart(8)} ${'  '.repeat(open.length)}${e.name} ${d} ${what}`.trimEnd());
+  }
+  if (e.dur) open.push(e.ts + e.dur);
+}

@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { openHiddenTab } from './hidden.mjs';
 import {
-  createPendingPort, freePortNumber, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
+  applyingTask, createPendingPort, freePortNumber, isTask, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
 } from './lib.mjs';
 
 const RUNS = Number(process.env.RUNS || 5);
@@ -172,7 +172,6 @@ const SCRIPT = new Set(['FunctionCall', 'RunMicrotasks', 'EvaluateScript', 'v8.c
   'GCEvent', 'BlinkGC.AtomicPhase', 'v8.wasm.compileLazy', 'wasm.CompileLazy']);
 const RENDER = new Set(['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'CompositeLayers',
   'Commit', 'RecalculateStyles', 'HitTest', 'IntersectionObserverController::computeIntersections']);
-const isTask = (e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
 
 function merged(intervals) {
   intervals.sort((a, b) => a[0] - b[0]);
@@ -189,12 +188,10 @@ function merged(intervals) {
 
 function analyseUpdate(trace) {
   const ev = trace.traceEvents || trace;
-  const applied = ev.find((e) => e.name === 'bench:applied');
-  if (!applied) return { error: 'no bench:applied mark in the trace' };
-  const same = (e) => e.pid === applied.pid && e.tid === applied.tid;
+  const found = applyingTask(ev);
+  if (found.error) return { error: found.error };
+  const { applied, same, task } = found;
   const main = ev.filter((e) => same(e) && e.ph === 'X');
-  const task = main.filter((t) => isTask(t) && t.ts <= applied.ts && applied.ts <= t.ts + t.dur).sort((a, b) => b.dur - a.dur)[0];
-  if (!task) return { error: 'no task around the update' };
   const end = task.ts + task.dur;
   const body = ev.filter((e) => e.name === 'bench:body' && same(e) && e.ts <= applied.ts).pop();
   const inTask = main.filter((e) => e.ts >= task.ts && e.ts + e.dur <= end);

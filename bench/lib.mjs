@@ -127,3 +127,22 @@ export function diffCounts(before, after) {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- traces
+
+/** A top-level task on a thread of a Chromium trace. */
+export const isTask = (e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+
+/**
+ * The task that applied the one-row update: the longest task on the thread of
+ * the `bench:applied` mark that holds it. `{ error }` when the trace has neither.
+ */
+export function applyingTask(ev) {
+  const applied = ev.find((e) => e.name === 'bench:applied');
+  if (!applied) return { error: 'no bench:applied mark in the trace' };
+  const same = (e) => e.pid === applied.pid && e.tid === applied.tid;
+  const task = ev.filter((t) => same(t) && isTask(t) && t.ts <= applied.ts && applied.ts <= t.ts + t.dur)
+    .sort((a, b) => b.dur - a.dur)[0];
+  if (!task) return { error: 'no task around the update' };
+  return { applied, same, task };
+}

@@ -7,6 +7,7 @@
 //
 // Events shorter than min-ms (default 0.02) are left out, marks always shown.
 import { readFileSync } from 'node:fs';
+import { applyingTask } from './lib.mjs';
 
 const [file, minArg] = process.argv.slice(2);
 if (!file) {
@@ -16,17 +17,13 @@ if (!file) {
 const minMs = Number(minArg ?? 0.02);
 const trace = JSON.parse(readFileSync(file, 'utf8'));
 const ev = trace.traceEvents || trace;
-const applied = ev.find((e) => e.name === 'bench:applied');
-if (!applied) {
-  console.error(`${file}: no bench:applied mark (was it made by the update phase?)`);
+const found = applyingTask(ev);
+if (found.error) {
+  console.error(`${file}: ${found.error} (was it made by the update phase?)`);
   process.exit(1);
 }
-const same = (e) => e.pid === applied.pid && e.tid === applied.tid;
-const isTask = (e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+const { same, task } = found;
 const main = ev.filter((e) => same(e) && ['X', 'I', 'R', 'i'].includes(e.ph));
-const task = main
-  .filter((t) => isTask(t) && t.ts <= applied.ts && applied.ts <= t.ts + t.dur)
-  .sort((a, b) => b.dur - a.dur)[0];
 const end = task.ts + task.dur;
 const inTask = main
   .filter((e) => e.ts >= task.ts && e.ts <= end)

@@ -202,11 +202,19 @@ pub fn exchange(
         })?;
         let status = response.status();
         let subject_token = response.headers().get("x-subject-token");
-        let text = response.text().await.unwrap_or_default();
+        // The body as bytes (`Response.arrayBuffer()`), copied once into wasm
+        // memory and taken as the `String` without another copy; `text()` would
+        // also make the browser decode it into a JS string first, only for it to
+        // be encoded back into wasm memory (make bench compares the two).
+        let bytes = response.binary().await.unwrap_or_default();
         if (200..300).contains(&status) {
+            let text = String::from_utf8(bytes).map_err(|e| ApiError::Decode {
+                path: path.clone(),
+                reason: format!("the answer is not UTF-8 text ({e})"),
+            })?;
             return Ok((text, subject_token));
         }
-        Err(error_from(path, status, text))
+        Err(error_from(path, status, String::from_utf8_lossy(&bytes).into_owned()))
     })
 }
 

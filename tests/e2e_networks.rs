@@ -68,11 +68,15 @@ async fn guide_networks_create_connect_and_delete() {
         // 7.7.2: both ports appear in BUILD, then turn ACTIVE without a reload.
         connect_both_servers(&page, false).await;
         page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.pending').length === 2").await;
+        // A pending badge shows its spinner and time; a settled one neither.
+        let shown = "e => getComputedStyle(e).display !== 'none'";
+        page.wait_js(&format!("[...document.querySelectorAll('main .badge.pending')].every(b => [...b.querySelectorAll('.spinner, .elapsed')].every({shown}))")).await;
         let building = page.wait_text("main table.data tbody", "BUILD").await;
         assert!(building.contains("(141)") && building.contains("(142)"), "{building}");
         page.axe_check("/networks/2 with ports in BUILD").await;
         page.screenshots_of("network-detail-build", Some("main table.data tbody tr .badge.pending")).await;
         page.wait_js("document.querySelectorAll('main table.data tbody tr .badge.ok').length === 2").await;
+        page.wait_js(&format!("[...document.querySelectorAll('main .badge.ok')].every(b => ![...b.querySelectorAll('.spinner, .elapsed')].some({shown}))")).await;
         page.wait_text("#announcer", "is now ACTIVE").await;
 
         // The network list and the server view show the connections.

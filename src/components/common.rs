@@ -47,17 +47,15 @@ pub fn StatusBadge(
     #[prop(optional, into)]
     pending_for: Signal<Option<f64>>,
 ) -> impl IntoView {
-    let class = Memo::new(move |_| status.with(|s| status_class(s)));
-    let time = Memo::new(move |_| pending_for.get().map(elapsed));
-    // The spinner and the time are always there and hidden when not wanted: a
-    // status change then sets a few attributes and texts, and builds nothing.
+    let time = Memo::new(move |_| pending_for.get().map(elapsed).unwrap_or_default());
+    // The spinner and the time are always there; the stylesheet shows the
+    // spinner only on a pending badge and the time only when it has text. A
+    // status change then sets one class and two texts, and builds nothing.
     view! {
-        <span class=move || class.get()>
-            <span class="spinner" aria-hidden="true" hidden=move || class.get() != "badge pending"></span>
+        <span class=move || status.with(|s| status_class(s))>
+            <span class="spinner" aria-hidden="true"></span>
             {move || status.get()}
-            <span class="elapsed" hidden=move || time.with(Option::is_none)>
-                {move || time.get().unwrap_or_default()}
-            </span>
+            <span class="elapsed">{move || time.get()}</span>
         </span>
     }
 }

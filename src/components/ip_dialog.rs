@@ -199,7 +199,7 @@ pub fn IpDialog(
     let run = move || {
         let Some(o) = op.get_untracked() else { return };
         let chosen = make_target(target.get_untracked());
-        let give_up = config.current().poll.give_up_ms;
+        let give_up = config.poll().give_up_ms;
         running.set(true);
         error.set(None);
         progress.set(Vec::new());

@@ -170,7 +170,7 @@ pub fn DeleteNetworkDialog(
                 }
             })
         };
-        let give_up = config.current().poll.give_up_ms;
+        let give_up = config.poll().give_up_ms;
         spawn_local(async move {
             let outcome =
                 store.clear_and_delete_network(&network.id, holds, give_up, set_state).await;

@@ -248,7 +248,7 @@ pub fn DisconnectDialog(
     let run = move || {
         let ports = target.get_untracked();
         running.set(true);
-        let give_up = config.current().poll.give_up_ms;
+        let give_up = config.poll().give_up_ms;
         spawn_local(async move {
             let count = ports.len();
             let result = store.disconnect(ports, give_up, |_, _| {}).await;

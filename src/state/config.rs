@@ -120,6 +120,15 @@ impl Config {
             _ => RuntimeConfig::default(),
         }
     }
+
+    /// The polling settings in force, read in place (the poller's timer
+    /// follows them; [`Config::current`] would clone the whole configuration).
+    pub fn poll(&self) -> PollConfig {
+        self.0.with(|state| match state {
+            ConfigState::Ready(c) => c.poll,
+            _ => PollConfig::default(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,13 +5,23 @@
 //! port row it adds, changes or removes (and only those), so the pending state is
 //! updated incrementally from the rows that changed: no effect re-reads the whole
 //! port list. Each port's [`PortCell`] is what its table row reads, so a change to
-//! one port wakes one row; the poller reads [`PendingPorts::watched`].
+//! one port wakes one row; the poller reads [`PendingPorts::watched_since`].
+//!
+//! A port settling runs the same code as its poll ticks and as its becoming
+//! pending: every write is a [`set_if_changed`] and watching is a flag on the
+//! cell, never a set insert on one path and a remove on the other. WebAssembly
+//! functions are compiled on their first call, so code that ran first on the
+//! status change itself cost more than the change (issue 15: ≤ 1 ms per change).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use nephele_model::port::Port;
 use nephele_model::PortStatus;
+
+use crate::state::store::set_if_changed;
 
 /// One port's pending state, as its row reads it.
 #[derive(Clone)]
@@ -22,6 +32,10 @@ pub struct PortCell {
     pub stuck: ArcRwSignal<bool>,
     /// The user deleted it and it still exists.
     pub deleting: ArcRwSignal<bool>,
+    /// The poller asks about it (pending and not given up on). Not reactive: the
+    /// poller reads it on each tick, and [`PendingPorts::anything_watched`] is
+    /// what its timer follows.
+    watched: Arc<AtomicBool>,
 }
 
 impl PortCell {
@@ -30,14 +44,8 @@ impl PortCell {
             since: ArcRwSignal::new(None),
             stuck: ArcRwSignal::new(false),
             deleting: ArcRwSignal::new(false),
+            watched: Arc::new(AtomicBool::new(false)),
         }
-    }
-}
-
-/// Set a signal only when the value really changes (a set always notifies).
-fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: &ArcRwSignal<T>, value: T) {
-    if signal.with_untracked(|v| v != &value) {
-        signal.set(value);
     }
 }
 
@@ -46,8 +54,10 @@ pub struct PendingPorts {
     cells: StoredValue<HashMap<String, PortCell>>,
     /// How many rows on screen hold each port's cell ([`PendingPorts::hold`]).
     holders: StoredValue<HashMap<String, usize>>,
-    /// Pending ports not given up on: what the poller asks the cloud about.
-    watched: RwSignal<HashSet<String>>,
+    /// How many cells are watched (their `watched` flag), and whether any is:
+    /// the one signal the poller's timer follows.
+    watched_count: StoredValue<usize>,
+    any_watched: RwSignal<bool>,
     /// Ports the user made on a cloud where they start DOWN (Neutron): watched
     /// while DOWN, since binding may bring them up. Without agents they never
     /// come up, and once given up on the row says so instead of spinning.
@@ -65,7 +75,8 @@ impl PendingPorts {
         PendingPorts {
             cells: StoredValue::new(HashMap::new()),
             holders: StoredValue::new(HashMap::new()),
-            watched: RwSignal::new(HashSet::new()),
+            watched_count: StoredValue::new(0),
+            any_watched: RwSignal::new(false),
             awaiting_up: StoredValue::new(HashSet::new()),
         }
     }
@@ -109,9 +120,10 @@ impl PendingPorts {
                 cell.since.get_untracked().is_none()
                     && !cell.stuck.get_untracked()
                     && !cell.deleting.get_untracked()
+                    && !cell.watched.load(Ordering::Relaxed)
             })
         });
-        if idle && !self.is_awaiting_up(id) && !self.watched.with_untracked(|w| w.contains(id)) {
+        if idle && !self.is_awaiting_up(id) {
             self.cells.update_value(|c| {
                 c.remove(id);
             });
@@ -130,8 +142,8 @@ impl PendingPorts {
                 set_if_changed(&cell.deleting, false);
                 set_if_changed(&cell.stuck, false);
                 set_if_changed(&cell.since, None);
+                self.set_watched(&cell, false);
             }
-            self.unwatch(id);
             self.awaiting_up.update_value(|a| {
                 a.remove(id);
             });
@@ -150,7 +162,7 @@ impl PendingPorts {
             });
         }
         let pending = build || cell.deleting.get_untracked() || self.is_awaiting_up(id);
-        self.settle(id, &cell, pending);
+        self.settle(&cell, pending);
     }
 
     /// The user just made this port and the cloud reports it DOWN: watch it
@@ -174,7 +186,7 @@ impl PendingPorts {
     pub fn mark_deleting(&self, id: &str) {
         let cell = self.cell(id);
         set_if_changed(&cell.deleting, true);
-        self.settle(id, &cell, true);
+        self.settle(&cell, true);
     }
 
     /// Is the user's deletion of this port still in progress? (Tracked.)
@@ -184,26 +196,31 @@ impl PendingPorts {
 
     /// The ports to ask about, each with when it was first seen pending.
     pub fn watched_since(&self) -> Vec<(String, f64)> {
-        self.watched.with_untracked(|w| {
-            w.iter()
-                .filter_map(|id| {
-                    let since = self.cells.with_value(|c| c.get(id)?.since.get_untracked())?;
-                    Some((id.clone(), since))
-                })
+        self.cells.with_value(|cells| {
+            cells
+                .iter()
+                .filter(|(_, cell)| cell.watched.load(Ordering::Relaxed))
+                .filter_map(|(id, cell)| Some((id.clone(), cell.since.get_untracked()?)))
                 .collect()
         })
     }
 
     /// Is any port waiting and not given up on? (Tracked: the poller's timer.)
     pub fn anything_watched(&self) -> bool {
-        self.watched.with(|w| !w.is_empty())
+        self.any_watched.get()
+    }
+
+    /// [`PendingPorts::anything_watched`], untracked (the poller's tick).
+    pub fn anything_watched_untracked(&self) -> bool {
+        self.any_watched.get_untracked()
     }
 
     /// These ports have been pending too long: stop asking, let the row say so.
     pub fn give_up(&self, ids: &[String]) {
         for id in ids {
-            set_if_changed(&self.cell(id).stuck, true);
-            self.unwatch(id);
+            let cell = self.cell(id);
+            set_if_changed(&cell.stuck, true);
+            self.set_watched(&cell, false);
         }
     }
 
@@ -212,7 +229,7 @@ impl PendingPorts {
         let cell = self.cell(id);
         set_if_changed(&cell.stuck, false);
         set_if_changed(&cell.since, Some(js_sys::Date::now()));
-        self.watch(id);
+        self.set_watched(&cell, true);
     }
 
     /// Forget everything (the session ended).
@@ -223,38 +240,29 @@ impl PendingPorts {
             set_if_changed(&cell.deleting, false);
             set_if_changed(&cell.stuck, false);
             set_if_changed(&cell.since, None);
-        }
-        self.watched.set(HashSet::new());
-    }
-
-    fn settle(&self, id: &str, cell: &PortCell, pending: bool) {
-        if pending {
-            if cell.since.get_untracked().is_none() {
-                cell.since.set(Some(js_sys::Date::now()));
-            }
-            if !cell.stuck.get_untracked() {
-                self.watch(id);
-            }
-        } else {
-            set_if_changed(&cell.since, None);
-            set_if_changed(&cell.stuck, false);
-            self.unwatch(id);
+            self.set_watched(&cell, false);
         }
     }
 
-    fn watch(&self, id: &str) {
-        if !self.watched.with_untracked(|w| w.contains(id)) {
-            self.watched.update(|w| {
-                w.insert(id.to_owned());
-            });
-        }
+    /// One path for a port that is pending and for one that settled: the same
+    /// writes, with other values.
+    fn settle(&self, cell: &PortCell, pending: bool) {
+        let since = cell.since.get_untracked();
+        let stuck = cell.stuck.get_untracked();
+        set_if_changed(
+            &cell.since,
+            if pending { since.or_else(|| Some(js_sys::Date::now())) } else { None },
+        );
+        set_if_changed(&cell.stuck, pending && stuck);
+        self.set_watched(cell, pending && !stuck);
     }
 
-    fn unwatch(&self, id: &str) {
-        if self.watched.with_untracked(|w| w.contains(id)) {
-            self.watched.update(|w| {
-                w.remove(id);
-            });
+    /// Watch a port or stop: a flag on its cell and the count beside it.
+    fn set_watched(&self, cell: &PortCell, on: bool) {
+        if cell.watched.swap(on, Ordering::Relaxed) == on {
+            return;
         }
+        self.watched_count.update_value(|n| *n = if on { *n + 1 } else { n.saturating_sub(1) });
+        set_if_changed(&self.any_watched, self.watched_count.get_value() > 0);
     }
 }

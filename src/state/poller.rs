@@ -7,8 +7,13 @@
 //! pauses while the tab is hidden, and gives up on a port after the configured
 //! time (the row then offers to keep waiting). What is pending is kept by the
 //! store (`state::pending`); the poller only asks and reports.
+//!
+//! The tick that brings a port's news does no more than apply it: the servers
+//! that settled ports belong to are re-read on the next tick, and the timer
+//! stops itself on a tick that finds nothing left to do, so a status change
+//! costs the row's update and its announcement (issue 15: ≤ 1 ms).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -99,8 +104,8 @@ pub fn plan(
     Plan { request, newly_stuck }
 }
 
-/// The app's poller: one timer, running only while some port is watched and the
-/// tab is visible.
+/// The app's poller: one timer, running while some port is watched and the tab
+/// is visible (and for the one tick after, which re-reads servers and stops it).
 #[derive(Clone, Copy)]
 pub struct Poller {
     pending: PendingPorts,
@@ -113,31 +118,52 @@ impl Poller {
         let announcer = expect_context::<Announcer>();
         let visible = RwSignal::new(document_visible());
         watch_visibility(visible);
-        let timer = StoredValue::new_local(None::<Interval>);
+        // The running timer and its interval.
+        let timer = StoredValue::new_local(None::<(u32, Interval)>);
         let in_flight = StoredValue::new_local(false);
         let ticks = StoredValue::new_local(0u64);
-        // The one effect: start or stop the timer. What is pending is kept by the
-        // store, port by port, as rows change (`state::pending`).
+        // Servers whose ports settled, re-read on the next tick.
+        let stale_servers = StoredValue::new_local(Vec::<String>::new());
+        let wanted = move || store.pending.anything_watched_untracked() && visible.get_untracked();
+        // The one effect: start the timer when something is watched in a visible
+        // tab (or its interval changed). It does not stop it: the next tick does,
+        // after the work that the last news left (`stale_servers`).
         Effect::new(move |_| {
             let run = store.pending.anything_watched() && visible.get();
-            let interval_ms = config.current().poll.interval_ms;
-            timer.set_value(None);
-            if run {
-                let tick = move || {
-                    if in_flight.get_value() {
-                        return;
-                    }
-                    in_flight.set_value(true);
-                    let tick = ticks.get_value();
-                    ticks.set_value(tick.wrapping_add(1));
-                    spawn_local(async move {
-                        let give_up = f64::from(config.current().poll.give_up_ms);
-                        poll_once(store, announcer, visible.get_untracked(), give_up, tick).await;
-                        in_flight.set_value(false);
-                    });
-                };
-                timer.set_value(Some(Interval::new(interval_ms, tick)));
+            let interval_ms = config.poll().interval_ms;
+            if !run || timer.with_value(|t| t.as_ref().map(|(ms, _)| *ms)) == Some(interval_ms) {
+                return;
             }
+            let tick = move || {
+                if in_flight.get_value() {
+                    return;
+                }
+                if !wanted() && stale_servers.with_value(Vec::is_empty) {
+                    // Nothing left to do: stop, once this callback has returned
+                    // (its interval's closure must not drop itself while running),
+                    // unless something became pending meanwhile.
+                    spawn_local(async move {
+                        if !wanted() {
+                            timer.set_value(None);
+                        }
+                    });
+                    return;
+                }
+                in_flight.set_value(true);
+                let tick = ticks.get_value();
+                ticks.set_value(tick.wrapping_add(1));
+                spawn_local(async move {
+                    let servers =
+                        stale_servers.try_update_value(std::mem::take).unwrap_or_default();
+                    reread_servers(store, servers).await;
+                    let give_up = f64::from(config.poll().give_up_ms);
+                    let settled =
+                        poll_once(store, announcer, visible.get_untracked(), give_up, tick).await;
+                    stale_servers.update_value(|s| s.extend(settled));
+                    in_flight.set_value(false);
+                });
+            };
+            timer.set_value(Some((interval_ms, Interval::new(interval_ms, tick))));
         });
         on_cleanup(move || timer.set_value(None));
         Poller { pending: store.pending }
@@ -184,7 +210,32 @@ async fn read_one(store: Store, id: &str) -> Result<(), crate::api::ApiError> {
     }
 }
 
-async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms: f64, tick: u64) {
+/// Servers show their connections only once their ports are ACTIVE or gone:
+/// read the servers of ports that settled (a few one by one, else the list).
+async fn reread_servers(store: Store, mut servers: Vec<String>) {
+    if servers.is_empty() {
+        return;
+    }
+    servers.sort_unstable();
+    servers.dedup();
+    if servers.len() <= HANDFUL {
+        let reads = servers.iter().map(|id| store.load_server(id));
+        // A server that is gone meanwhile is the next list's news.
+        let _ = futures::future::join_all(reads).await;
+    } else {
+        let _ = store.load_servers().await;
+    }
+}
+
+/// One tick: ask about the watched ports and apply the news. Returns the
+/// servers of the ports that settled, for the next tick to re-read.
+async fn poll_once(
+    store: Store,
+    announcer: Announcer,
+    visible: bool,
+    give_up_ms: f64,
+    tick: u64,
+) -> Vec<String> {
     let watched = store.pending.watched_since();
     let listing = Listing {
         filter_by_id: store.cloud.capabilities_untracked().filter_ports_by_id,
@@ -208,7 +259,7 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
         })
         .collect();
     let outcome = match &plan.request {
-        Request::Nothing => return,
+        Request::Nothing => return Vec::new(),
         Request::One(id) => read_one(store, id).await,
         Request::Each(ids) => {
             let reads = futures::future::join_all(ids.iter().map(|id| read_one(store, id))).await;
@@ -219,10 +270,10 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
     };
     if outcome.is_err() {
         // A failed poll is retried on the next tick; the page shows its own errors.
-        return;
+        return Vec::new();
     }
     // The servers whose connections the settled ports change.
-    let mut servers = BTreeSet::new();
+    let mut servers: Vec<String> = Vec::new();
     for (id, (old_status, server)) in before {
         let news = match store
             .ports
@@ -237,18 +288,7 @@ async fn poll_once(store: Store, announcer: Announcer, visible: bool, give_up_ms
             servers.extend(server.filter(|s| store.servers.contains_untracked(s)));
         }
     }
-    if !servers.is_empty() {
-        // Servers show their connections only once ports are ACTIVE or gone. Read
-        // after a zero timeout: the row's change is painted first, in its own task.
-        gloo_timers::future::TimeoutFuture::new(0).await;
-        if servers.len() <= HANDFUL {
-            let reads = servers.iter().map(|id| store.load_server(id));
-            // A server that is gone meanwhile is the next list's news.
-            let _ = futures::future::join_all(reads).await;
-        } else {
-            let _ = store.load_servers().await;
-        }
-    }
+    servers
 }
 
 fn document_visible() -> bool {

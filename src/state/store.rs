@@ -29,6 +29,19 @@ pub struct RouteFix {
     pub pool: String,
 }
 
+/// Write a signal only when the value really changes (a set always notifies).
+/// Both outcomes run one function (`maybe_update`), so a poll that brings news
+/// runs code its quiet ticks have already run (and V8 has already compiled).
+pub fn set_if_changed<T: PartialEq>(signal: &impl Update<Value = T>, value: T) {
+    signal.maybe_update(|old| {
+        let changed = *old != value;
+        if changed {
+            *old = value;
+        }
+        changed
+    });
+}
+
 /// Objects with an id.
 pub trait Keyed {
     fn key(&self) -> &str;
@@ -218,11 +231,7 @@ impl<T: Keyed + Clone + PartialEq + Send + Sync + 'static> Collection<T> {
             .place(item.key())
             .and_then(|at| self.rows.with_untracked(|rows| rows.get(at).map(|r| r.value.clone())));
         match existing {
-            Some(signal) => {
-                if signal.with_untracked(|old| old != &item) {
-                    signal.set(item);
-                }
-            }
+            Some(signal) => set_if_changed(&signal, item),
             None => {
                 let id = item.key().to_owned();
                 let mut rows = self.rows.get_untracked();

@@ -14,6 +14,7 @@
 // OUT                 directory for the JSON results and traces
 // POLL_WINDOW_S (30)  how long each polling scenario is counted
 // UPDATE_DELAY_MS (10000)  the cloud's build delay in the update phase
+// TRACE_CPU           1: add V8's CPU samples to the traces (bench/update-task.mjs)
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -53,6 +54,9 @@ const URLS = {
 const TRACE_CATEGORIES = [
   'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel',
   'v8', 'v8.wasm', 'loading',
+  // TRACE_CPU=1: V8's CPU samples in the traces too (bench/update-task.mjs lists
+  // those of the update's task, with Rust names when DIST is a build with names).
+  ...(process.env.TRACE_CPU ? ['disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.cpu_profiler.hires'] : []),
 ];
 
 // Injected before any of the page's scripts (playwright addInitScript).
@@ -65,7 +69,7 @@ function instrument(cfg) {
   });
   // Marks the moment each response body is in JavaScript's hands, just before
   // the app's own continuation runs (for the one-row update trace).
-  for (const m of ['json', 'text']) {
+  for (const m of ['json', 'text', 'arrayBuffer']) {
     const orig = Response.prototype[m];
     Response.prototype[m] = function () {
       return orig.call(this).then((v) => {

@@ -433,6 +433,38 @@ def load_section(out, res):
         w("```\n" + "\n".join(perf.splitlines()[:20]) + "\n```\n")
 
 
+def decode_section(out, res):
+    w = out.append
+    w("### 3c. Decoding a big list: text, bytes or `Response.json()`\n")
+    d = load(f"{res}/decode.json")
+    if not d:
+        w("_Not measured in this run._\n")
+        return
+    w("Three ways for a wasm module to turn the cloud's port list into the model's `Vec<Port>` (lean, as in "
+      "the portal), each built alone with the portal's release profile (`bench/decode/run`): **text** "
+      "(`Response.text()`, copied into a `String`, `serde_json`: the portal before issue 15), **bytes** "
+      "(`Response.arrayBuffer()`, copied into a `Vec<u8>`, `serde_json`: the portal now, `api::exchange`) and "
+      "**value** (`Response.json()`, the browser parses, `serde-wasm-bindgen`). Module after `wasm-opt -Oz`:\n")
+    w("| way | wasm | wasm brotli | JS glue | JS glue brotli |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+    for way, s in d["sizes"].items():
+        w(f"| {way} | {s['wasm']:,} B | {s['wasmBr']:,} B | {s['glue']:,} B | {s['glueBr']:,} B |")
+    w("")
+    w(f"The list from nephele-cloud, same origin, compressed as the portal gets it; each run in a fresh "
+      f"{d['chromium'] or 'Chromium'}, medians of {d['runs']}. Wasm memory never shrinks, so what it holds after "
+      "the decode is also its peak; JS heap after a forced GC, the list still held; renderer peak = growth of "
+      "the renderer's peak resident memory (VmHWM, reset just before) during the decode, the peak of everything; "
+      "time includes reading the body (informative, cold).\n")
+    w("| ports (JSON) | way | wasm memory | JS heap after GC | renderer peak growth | time |")
+    w("| --- | --- | ---: | ---: | ---: | ---: |")
+    for l in d["lists"]:
+        for way, r in l["ways"].items():
+            m = r["median"]
+            w(f"| {l['seeded']:,} ({l['jsonBytes'] / 1e6:.1f} MB) | {way} | {mib(m['wasmAfter'])} | "
+              f"{mib(m['heapAfterGc'])} | +{mib(m['rssPeakGrowth'])} | {ms(m['ms'])} |")
+    w("")
+
+
 def gateway_section(out, res):
     w = out.append
     w("### 5. Gateway overhead in front of OpenStack\n")
@@ -503,6 +535,7 @@ def main():
     b = browser_section(out, res)
     poll_section(out, b)
     big_tenant_section(out, b)
+    decode_section(out, res)
     load_section(out, res)
     gateway_section(out, res)
     w(END)

@@ -39,3 +39,28 @@ for (const e of inTask) {
   }
   if (e.dur) open.push(e.ts + e.dur);
 }
+
+// With TRACE_CPU=1 (bench/browser.mjs) the trace also holds V8's CPU samples:
+// list those taken in the task, innermost frames first. Against a build with
+// function names they say which Rust code the task ran (or compiled).
+const renames = (n) => n.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{16}\]/g, '');
+for (const p of ev.filter((e) => e.name === 'Profile' && e.pid === task.pid)) {
+  const nodes = new Map();
+  const samples = [];
+  let ts = p.args.data.startTime;
+  for (const c of ev.filter((e) => e.name === 'ProfileChunk' && e.id === p.id && e.pid === p.pid)) {
+    const cpu = c.args.data.cpuProfile || {};
+    for (const n of cpu.nodes || []) nodes.set(n.id, n);
+    const deltas = c.args.data.timeDeltas || [];
+    (cpu.samples || []).forEach((s, i) => {
+      ts += deltas[i] || 0;
+      if (ts >= task.ts && ts <= end) samples.push([ts, s]);
+    });
+  }
+  if (samples.length) console.log(`\nCPU samples in the task (${samples.length}):`);
+  for (const [t, s] of samples) {
+    const stack = [];
+    for (let n = nodes.get(s); n && stack.length < 5; n = nodes.get(n.parent)) stack.push(renames(n.callFrame.functionName || '(anonymous)'));
+    console.log(`${((t - task.ts) / 1000).toFixed(3).padStart(8)} ${stack.join(' < ')}`);
+  }
+}

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { openHiddenTab } from './hidden.mjs';
 import {
-  applyingTask, createPendingPort, freePortNumber, isTask, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
+  applyingTask, createPendingPort, LAUNCH, freePortNumber, isTask, diffCounts, median, metrics, setupTenant, sleep, spareServers, startCloud, TOKEN,
 } from './lib.mjs';
 
 const RUNS = Number(process.env.RUNS || 5);
@@ -38,13 +38,6 @@ mkdirSync(OUT, { recursive: true });
 
 const log = (...a) => console.error('[browser]', ...a);
 
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-extensions', '--mute-audio'],
-};
 
 const URLS = {
   nephele: { networks: '/networks', ports: '/ports' },

@@ -7,6 +7,15 @@ import { readFileSync } from 'node:fs';
 export const TOKEN = 'bench-token-0123456789';
 export const CLOUD = process.env.CLOUD || 'target/server/nephele-cloud';
 
+/** Debian's Chromium, headless, with no traffic of its own (the machine has no network). */
+export const LAUNCH = {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-extensions', '--mute-audio'],
+};
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function median(xs) {

@@ -15,7 +15,7 @@
 // API answers (JSON) are counted apart: they are the tenant's data, not code.
 import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { sleep, startCloud, TOKEN } from './lib.mjs';
+import { LAUNCH, sleep, startCloud, TOKEN } from './lib.mjs';
 
 const DIST = process.env.DIST || 'target/bench/dist';
 const SEED = process.env.SEED || 'target/bench/big.toml';
@@ -23,12 +23,6 @@ const OUT = process.env.OUT || 'target/bench/results';
 const log = (...a) => console.error('[transfer]', ...a);
 mkdirSync(OUT, { recursive: true });
 
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
 // The navigation links, by their visible names (routers exist on OpenStack only).
 const PAGES = [['Servers', '/servers'], ['Ports', '/ports'], ['Floating IPs', '/ips'], ['Quotas', '/quotas']];
 const isApi = (path) => /^\/(network|compute|account|identity)\//.test(path);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { median, startCloud, TOKEN } from '../lib.mjs';
+import { LAUNCH as BENCH_LAUNCH, median, startCloud, TOKEN } from '../lib.mjs';
 
 const { chromium } = createRequire(join(process.env.NODE_MODULES, 'x.js'))('playwright-core');
 const WORK = process.env.WORK;
@@ -18,14 +18,8 @@ const RUNS = Number(process.env.RUNS);
 const PATH = '/network/v2.0/ports';
 const log = (...a) => console.error('[decode]', ...a);
 
-// bench/browser.mjs's LAUNCH, plus exact performance.memory figures.
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-extensions', '--mute-audio', '--enable-precise-memory-info'],
-};
+// The benches' Chromium, with exact performance.memory figures.
+const LAUNCH = { ...BENCH_LAUNCH, args: [...BENCH_LAUNCH.args, '--enable-precise-memory-info'] };
 
 const brotli = (file) => execFileSync('brotli', ['-q', '11', '-c', file], { maxBuffer: 1 << 28 }).length;
 const kb = (pid, key) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))[1]) * 1024;
